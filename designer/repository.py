@@ -1,0 +1,154 @@
+"""The storage interface the rest of the application programs against.
+
+Records are small dataclasses; ``Repository`` is the protocol that both the
+SQLAlchemy implementation (``designer.storage.sql``) and the in-memory one
+(``designer.storage.memory``) satisfy, so the engine and the web layer are
+tested against either.  Every method is atomic: it either applies fully or
+raises and changes nothing.  Times are timezone-aware UTC datetimes passed in
+by the caller (the core never reads the clock).
+
+Errors: ``NotFound`` for unknown ids, ``Conflict`` for a stale revision or a
+duplicate key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass
+class Application:
+    key: str
+    secret: str | None = None  # base64 as in the Sinch dashboard; never serialised by the API
+    name: str = ""
+    default_flow_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
+class FlowRecord:
+    id: str
+    name: str
+    document: dict[str, Any]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    latest_version: int | None = None  # highest published version number
+
+
+@dataclass
+class FlowVersion:
+    flow_id: str
+    number: int
+    document: dict[str, Any]
+    comment: str
+    published_by: str
+    published_at: datetime
+
+
+@dataclass
+class NumberBinding:
+    number: str  # E.164
+    flow_id: str
+    application_key: str | None = None
+    version: int | None = None  # pinned version; None = the latest published
+    updated_at: datetime | None = None
+
+
+@dataclass
+class CallRecord:
+    callid: str
+    flow_id: str | None
+    version: int | None
+    started_at: datetime
+    application_key: str | None = None
+    state: str = "active"  # active | ended
+    current_node: str | None = None
+    cli: str | None = None
+    to: str | None = None
+    ended_at: datetime | None = None
+    result: str | None = None  # outcome: connected, hangup, callerhangup, timeout, error...
+    reason: str | None = None  # DiCE reason
+    duration: int | None = None
+    simulated: bool = False
+    context: dict[str, Any] = field(default_factory=dict)  # engine state: vars, waiting node...
+
+
+@dataclass
+class CallEvent:
+    callid: str
+    seq: int
+    ts: datetime
+    kind: str  # callback, node, svaml, dice, notify, error...
+    node: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    flow_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "callid": self.callid,
+            "seq": self.seq,
+            "ts": self.ts.isoformat().replace("+00:00", "Z"),
+            "kind": self.kind,
+            "node": self.node,
+            "data": self.data,
+            "flow": self.flow_id,
+        }
+
+
+@dataclass
+class CallFilter:
+    flow_id: str | None = None
+    number: str | None = None  # the called number
+    result: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    simulated: bool | None = None
+
+
+class Repository(Protocol):
+    # applications
+    def add_application(self, app: Application) -> Application: ...
+    def get_application(self, key: str) -> Application: ...
+    def list_applications(self) -> list[Application]: ...
+    def update_application(self, app: Application) -> Application: ...
+    def delete_application(self, key: str) -> None: ...
+
+    # flows (drafts) with optimistic concurrency on ``revision``
+    def create_flow(self, document: dict[str, Any], now: datetime) -> FlowRecord: ...
+    def get_flow(self, flow_id: str) -> FlowRecord: ...
+    def list_flows(self) -> list[FlowRecord]: ...
+    def update_flow(
+        self, flow_id: str, document: dict[str, Any], expected_revision: int | None,
+        now: datetime,
+    ) -> FlowRecord: ...
+    def delete_flow(self, flow_id: str, expected_revision: int | None) -> None: ...
+
+    # published versions (immutable)
+    def publish(
+        self, flow_id: str, comment: str, published_by: str, now: datetime,
+        expected_revision: int | None = None,
+    ) -> FlowVersion: ...
+    def list_versions(self, flow_id: str) -> list[FlowVersion]: ...
+    def get_version(self, flow_id: str, number: int) -> FlowVersion: ...
+    def rollback(self, flow_id: str, number: int, now: datetime) -> FlowRecord: ...
+
+    # number bindings
+    def bind_number(self, binding: NumberBinding, now: datetime) -> NumberBinding: ...
+    def get_binding(self, number: str) -> NumberBinding: ...
+    def list_bindings(self) -> list[NumberBinding]: ...
+    def unbind_number(self, number: str) -> None: ...
+
+    # calls and their trace events
+    def create_call(self, call: CallRecord) -> CallRecord: ...
+    def get_call(self, callid: str) -> CallRecord: ...
+    def update_call(self, call: CallRecord) -> CallRecord: ...
+    def list_calls(
+        self, filters: CallFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[list[CallRecord], int]: ...
+    def append_events(self, callid: str, events: list[CallEvent]) -> list[CallEvent]:
+        """Store events, assigning consecutive ``seq`` numbers per call (given seq ignored)."""
+        ...
+    def list_events(self, callid: str, after_seq: int = 0) -> list[CallEvent]: ...
