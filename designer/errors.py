@@ -50,6 +50,16 @@ class FlowInvalid(DesignerError):
     code = "flow-invalid"
 
 
+class Unprocessable(DesignerError):
+    """A well-formed request that refers to something unusable.
+
+    For example binding a number to a flow that has never been published, or
+    to a version or application that does not exist.
+    """
+
+    code = "unprocessable"
+
+
 class NotFound(DesignerError):
     code = "not-found"
 
@@ -62,6 +72,18 @@ class Conflict(DesignerError):
 
 class PayloadTooLarge(DesignerError):
     code = "payload-too-large"
+
+
+class UnsupportedMediaType(DesignerError):
+    """A request body that is not JSON (the API reads ``application/json`` only)."""
+
+    code = "unsupported-media-type"
+
+
+class ConfigError(DesignerError):
+    """A setting (``DESIGNER_*`` variable or config key) with an unusable value."""
+
+    code = "config-invalid"
 
 
 class SignatureInvalid(DesignerError):
@@ -94,3 +116,26 @@ class StorageUnavailable(DesignerError):
     """The database (or another backing service) could not be reached in time."""
 
     code = "storage-unavailable"
+
+
+class StepError(DesignerError):
+    """A flow cannot be stepped: a loop without input, a missing or unknown node,
+    an action the callback event does not accept.
+
+    The call engine answers the callback with safe SVAML instead; the static
+    compiler lets it surface.  ``details`` names the node and the nodes visited.
+    """
+
+    code = "step-error"
+
+
+class RenderError(DesignerError):
+    """Graphviz is missing or failed to draw/lay out a flow."""
+
+    code = "render-error"
+
+
+class ServerUnreachable(DesignerError):
+    """A designer server (REST API or trace websocket) could not be reached or answered oddly."""
+
+    code = "server-unreachable"

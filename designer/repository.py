@@ -8,14 +8,32 @@ raises and changes nothing.  Times are timezone-aware UTC datetimes passed in
 by the caller (the core never reads the clock).
 
 Errors: ``NotFound`` for unknown ids, ``Conflict`` for a stale revision or a
-duplicate key.
+duplicate key, ``Unprocessable`` when a record refers to something unusable
+(a binding to a missing or never-published flow, a missing version or
+application; an application's missing default flow), ``BadRequest`` for a
+number that is not E.164 or a negative limit/offset.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from designer.errors import BadRequest
+
+E164_RE = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+
+def check_e164(number: str) -> str:
+    """Return ``number`` if it is an E.164 phone number (``+46700000001``), else raise."""
+    if not isinstance(number, str) or not E164_RE.match(number):
+        raise BadRequest(
+            f"{number!r} is not an E.164 phone number: '+', country code and subscriber "
+            "number, up to 15 digits, e.g. +46700000001"
+        )
+    return number
 
 
 @dataclass
@@ -152,3 +170,17 @@ class Repository(Protocol):
         """Store events, assigning consecutive ``seq`` numbers per call (given seq ignored)."""
         ...
     def list_events(self, callid: str, after_seq: int = 0) -> list[CallEvent]: ...
+
+    # idempotent callbacks: the answer given to (callid, key) is replayed on a retry
+    def get_callback_response(self, callid: str, key: str) -> dict[str, Any] | None:
+        """The response stored for this callback, or None when it was never answered."""
+        ...
+
+    def save_callback_response(
+        self, callid: str, key: str, response: dict[str, Any], now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Store the response unless one is already stored; return the stored one.
+
+        When two deliveries of the same callback race, both get the first answer.
+        """
+        ...

@@ -37,5 +37,17 @@ def _register() -> None:
 
     main.add_command(flow_commands.flow)
 
+    from designer.cli import db as db_commands
+
+    db_commands.register(main, flow_commands.flow)
+
+    from designer.cli import run as run_command
+
+    main.add_command(run_command.run)
+
+    from designer.cli import simulate as simulate_command
+
+    main.add_command(simulate_command.simulate)
+
 
 _register()

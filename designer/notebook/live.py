@@ -1,0 +1,122 @@
+"""Trace events as they happen: ``async for event in live(url, flow=...)``.
+
+A thin client of the server's ``GET /ws/traces?call=<callid>|?flow=<id>``
+websocket (the ``websockets`` package).  Each text frame is one trace event
+``{callid, seq, ts, kind, node, data, flow}``; the server sends them in
+``seq`` order per call, without duplicates, a call's stored events first.
+Status frames (the trace bus going down and up) are skipped unless asked
+for; an error frame (an unknown call or flow) raises the matching
+``designer.errors`` class.
+
+A notebook cell can ``await`` it directly (Jupyter runs an asyncio loop)::
+
+    async for event in designer.live(URL, call=callid):
+        print(event["seq"], event["kind"], event["node"])
+
+Watching one call ends by itself once the call is over (its ``dice``
+event); watching a flow runs until the loop is broken, ``limit`` events
+arrived, or nothing arrived for ``idle_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from designer.errors import BadRequest, DesignerError, ServerUnreachable
+from designer.notebook.client import _error_classes, server_url
+
+WS_PATH = "/ws/traces"
+OPEN_TIMEOUT_S = 10.0
+END_KINDS = frozenset({"dice"})  # after this event a call has nothing more to say
+
+
+def traces_url(url: str | None, *, flow: str | None = None, call: str | None = None) -> str:
+    """The websocket URL for a server URL (``http`` → ``ws``, ``https`` → ``wss``)."""
+    if (flow is None) == (call is None):
+        raise BadRequest("give exactly one of flow=<flow id> or call=<callid>")
+    for name, value in (("flow", flow), ("call", call)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise BadRequest(f"{name} must be a non-empty string, not {value!r}")
+    parts = urlsplit(server_url(url))
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    query = urlencode({"call": call} if call is not None else {"flow": flow})
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + WS_PATH, query, ""))
+
+
+def _raise_error_frame(frame: dict[str, Any]) -> None:
+    data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+    code = data.get("code")
+    cls = _error_classes().get(code) if isinstance(code, str) else None
+    message = data.get("message") or "the trace websocket refused the subscription"
+    raise (cls or DesignerError)(str(message), details=data)
+
+
+async def live(
+    url: str | None = None,
+    *,
+    flow: str | None = None,
+    call: str | None = None,
+    token: str | None = None,
+    idle_timeout: float | None = None,
+    limit: int | None = None,
+    until_ended: bool | None = None,
+    include_status: bool = False,
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield the trace events of one call, or of every call of one flow, as they arrive.
+
+    ``url`` is the server (default ``$DESIGNER_URL``).  ``until_ended``
+    (default: on when watching a call) stops after the call's ``dice``
+    event; ``idle_timeout`` stops after that many quiet seconds; ``limit``
+    after that many events.  ``include_status`` also yields the bus's
+    ``status`` frames.
+    """
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+    target = traces_url(url, flow=flow, call=call)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise BadRequest(f"limit must be a positive integer or None, got {limit!r}")
+    if idle_timeout is not None and idle_timeout <= 0:
+        raise BadRequest(f"idle_timeout must be positive seconds or None, got {idle_timeout!r}")
+    stop_at_end = (call is not None) if until_ended is None else until_ended
+    headers = {"authorization": f"Bearer {token}"} if token else None
+    try:
+        socket = await connect(target, additional_headers=headers, open_timeout=OPEN_TIMEOUT_S,
+                               max_size=None)  # fmt: skip
+    except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+        raise ServerUnreachable(f"cannot open the trace websocket {target}: {exc}") from None
+    sent = 0
+    try:
+        while True:
+            try:
+                if idle_timeout is None:
+                    raw = await socket.recv()
+                else:
+                    raw = await asyncio.wait_for(socket.recv(), idle_timeout)
+            except TimeoutError:
+                return
+            except ConnectionClosed:
+                return
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                raise ServerUnreachable(f"{target} sent a frame that is not JSON") from None
+            if not isinstance(frame, dict):
+                continue
+            kind = frame.get("kind")
+            if kind == "error" and "callid" not in frame:
+                _raise_error_frame(frame)
+            if kind == "status" and not include_status:
+                continue
+            yield frame
+            sent += 1
+            if limit is not None and sent >= limit:
+                return
+            if stop_at_end and kind in END_KINDS and (call is None or frame.get("callid") == call):
+                return
+    finally:
+        await socket.close()

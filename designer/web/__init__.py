@@ -1,0 +1,60 @@
+"""The Flask application: ``create_app()`` is the WSGI entry point.
+
+``gunicorn "designer.web:create_app()"`` reads its settings from ``DESIGNER_*``
+environment variables; tests pass a dict.  Blueprints are listed once in
+``BLUEPRINTS`` (module path, each module exposing ``bp``): adding a part of
+the web surface is one line there.  This package is the only one that
+imports Flask.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from designer.web import errors, extensions
+from designer.web.config import default_database_url, load_config
+
+BLUEPRINTS: tuple[str, ...] = (
+    "designer.web.openapi",
+    "designer.web.api.nodes",
+    "designer.web.api.flows",
+    "designer.web.api.versions",
+    "designer.web.api.numbers",
+    "designer.web.api.applications",
+    "designer.web.api.calls",
+    "designer.web.callbacks",
+    "designer.web.ws",
+    "designer.web.sim",
+    "designer.web.pages",
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A new application with its own repository, clock and settings.
+
+    ``config`` overrides the environment; besides the ``SETTINGS`` of
+    ``designer.web.config`` it may hold ``REPOSITORY`` (an already open
+    repository) and ``CLOCK`` (a callable returning an aware UTC datetime).
+    Raises ``NotMigrated`` when the database schema is not current.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(os.environ, config))
+    if not app.config.get("DATABASE_URL") and app.config.get("REPOSITORY") is None:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.json.sort_keys = False  # keep documents in the order their authors wrote them
+    app.url_map.merge_slashes = False  # "//" is a missing id (404), not a redirect
+
+    extensions.init_app(app)
+    errors.init_app(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
+    return app

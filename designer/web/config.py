@@ -1,0 +1,92 @@
+"""Application settings: ``DESIGNER_*`` environment variables, then an explicit dict.
+
+``gunicorn "designer.web:create_app()"`` passes no arguments, so the
+environment is the production interface (DESIGN.md §7); tests and embedders
+pass a dict that wins over it.  Each setting is declared once in ``SETTINGS``
+with its type, so that ``DESIGNER_MAX_BODY_BYTES=lots`` fails at start-up
+with a message naming the variable instead of misbehaving later.  Variables
+that are not declared are passed through as strings, so a blueprint can read
+its own ``DESIGNER_SOMETHING`` without editing this module (declaring it here
+is still better: it gets a type and a line in the documentation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from designer.errors import ConfigError
+
+ENV_PREFIX = "DESIGNER_"
+MEMORY_URL = "memory://"
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    type: type
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "DATABASE_URL": Setting(
+        None, str,
+        "SQLAlchemy URL of the database; default: SQLite file instance/designer.db. "
+        f"{MEMORY_URL!r} keeps everything in memory (tests, demos).",
+    ),
+    "REDIS_URL": Setting(None, str, "redis://… turns on the Redis trace bus (several workers)"),
+    "MAX_BODY_BYTES": Setting(2 * 1024 * 1024, int, "largest accepted request body (413 above)"),
+    "SECRET_KEY": Setting(None, str, "Flask secret key; default: random per process"),
+    "PUBLIC_URL": Setting(None, str, "the URL Sinch reaches this server at (callback URLs)"),
+    "TESTING": Setting(False, bool, "Flask testing mode"),
+}  # fmt: skip
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(key: str, raw: Any, source: str) -> Any:
+    setting = SETTINGS.get(key)
+    if setting is None or raw is None:
+        return raw
+    kind = setting.type
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ConfigError(f"{source} must be a boolean (1/0, true/false), got {raw!r}")
+    if kind is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            value = int(raw.strip())
+        else:
+            raise ConfigError(f"{source} must be a whole number, got {raw!r}")
+        if value <= 0:
+            raise ConfigError(f"{source} must be positive, got {value}")
+        return value
+    if not isinstance(raw, str):
+        raise ConfigError(f"{source} must be a string, got {type(raw).__name__}")
+    return raw.strip() or None
+
+
+def load_config(
+    env: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Defaults, then ``DESIGNER_*`` variables, then ``overrides`` (Flask config keys)."""
+    config: dict[str, Any] = {key: s.default for key, s in SETTINGS.items()}
+    for name, raw in env.items():
+        if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
+            key = name[len(ENV_PREFIX) :]
+            config[key] = _coerce(key, raw, f"environment variable {name}")
+    for key, raw in (overrides or {}).items():
+        config[key] = _coerce(key, raw, f"config key {key}")
+    return config
+
+
+def default_database_url(instance_path: str | Path) -> str:
+    """The embedded default: a SQLite file in the Flask instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'designer.db'}"

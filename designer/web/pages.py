@@ -1,0 +1,106 @@
+"""The browser pages: the flow list (``/``), the editor (``/flows/<id>``) and the call log.
+
+Each page is a small server-rendered shell (Jinja, autoescaped) that loads the
+editor bundle built from ``static/src`` into ``static/dist`` (``make editor``);
+the bundle then talks to the REST API.  Nothing user-supplied is ever marked
+safe: ids and names reach the page only through escaped attributes and text.
+
+The bundle is served under ``/assets/`` (Flask's own ``/static/`` belongs to
+the app).  When it has not been built, every page answers 503 with a page
+saying how to build it, rather than a blank screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
+
+from designer.errors import NotFound
+from designer.web.extensions import designer_state
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+# static/dist of the source checkout (the package is installed editable).
+DEFAULT_DIST = Path(__file__).resolve().parents[2] / "static" / "dist"
+BUNDLE_FILES = ("editor.js", "editor.css")
+YEAR = 365 * 24 * 3600
+
+# Defence in depth for the pages: even if some text were ever rendered
+# unescaped, no inline or foreign script could run.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # React Flow positions nodes with style attributes
+        "img-src 'self' data:",
+        "connect-src 'self' ws: wss:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def dist_dir() -> Path:
+    """Where the built bundle is: ``EDITOR_DIST`` from the config, else ``static/dist``."""
+    configured = current_app.config.get("EDITOR_DIST")
+    return Path(configured) if configured else DEFAULT_DIST
+
+
+def bundle_version() -> str | None:
+    """A version tag for cache busting (the bundle's mtime), or None when it is not built."""
+    folder = dist_dir()
+    try:
+        return str(max(int((folder / name).stat().st_mtime) for name in BUNDLE_FILES))
+    except OSError:
+        return None
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response | tuple[str, int]:
+    version = bundle_version()
+    if version is None:
+        body = render_template("pages/bundle_missing.html", dist=str(dist_dir()))
+        return body, 503
+    return render_template(template, version=version, **context), status
+
+
+@bp.after_request
+def _page_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.get("/")
+def flows() -> Any:
+    return _page("pages/flows.html", active="flows")
+
+
+@bp.get("/flows/<flow_id>")
+def editor(flow_id: str) -> Any:
+    try:
+        record = designer_state().repo.get_flow(flow_id)
+    except NotFound:
+        return _page("pages/flow_missing.html", status=404, flow_id=flow_id, active="flows")
+    return _page("pages/editor.html", flow_id=record.id, flow_name=record.name, active="flows")
+
+
+@bp.get("/calls")
+def calls() -> Any:
+    return _page("pages/calls.html", active="calls")
+
+
+@bp.get("/assets/<path:filename>")
+def assets(filename: str) -> Response:
+    """The built bundle; long-lived caching when the URL carries its version."""
+    folder = dist_dir()
+    if not folder.is_dir():
+        abort(404)
+    max_age = YEAR if request.args.get("v") else 0
+    return send_from_directory(folder, filename, max_age=max_age)

@@ -1,0 +1,361 @@
+// The canvas: a React Flow view of the document.
+//
+// React Flow is used in controlled mode and never owns the flow: nodes and
+// edges are rebuilt from the document, and what the user does (drag, connect,
+// select, drop) is reported upwards as edits.  Only transient things live
+// here: live drag positions and the sizes React Flow measured.
+//
+// Overlays (`overlays` prop: {name: {nodes: {id: {tone, badge}}}}) are the
+// hook for later views such as the live call and the heat map: they tint and
+// badge nodes without touching the document.
+
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  SelectionMode,
+  useNodesInitialized,
+  useReactFlow,
+} from '@xyflow/react';
+
+import { acceptsInput, portsOf, typeOf } from '../lib/registry.js';
+import { edgePort } from '../lib/document.js';
+import { nodeSummary } from '../lib/summary.js';
+import { FlowNode } from './FlowNode.jsx';
+import { NoteNode } from './NoteNode.jsx';
+
+export const NOTE_PREFIX = 'note:';
+export const DRAG_TYPE = 'application/x-callflow-node-type';
+
+const NODE_TYPES = { flow: FlowNode, note: NoteNode };
+const EDGE_DEFAULTS = {
+  type: 'default',
+  markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+};
+
+export const edgeId = (from, port) => `${from}:${port}`;
+export const noteRfId = (id) => `${NOTE_PREFIX}${id}`;
+const isNoteId = (id) => id.startsWith(NOTE_PREFIX);
+const noteIdOf = (rfId) => rfId.slice(NOTE_PREFIX.length);
+
+/** Merge the overlays that mention node `id` (later overlays win). */
+function overlayFor(overlays, id) {
+  let out = null;
+  for (const layer of Object.values(overlays ?? {})) {
+    const entry = layer?.nodes?.[id];
+    if (entry) out = { ...(out ?? {}), ...entry };
+  }
+  return out;
+}
+
+function minimapColor(node) {
+  if (node.type === 'note') return '#f5d76e';
+  const m = node.data?.marker;
+  if (m?.severity === 'error') return '#e5484d';
+  if (m?.severity === 'warning') return '#f5a524';
+  if (m?.unreachable) return '#c7ccd4';
+  return '#7b8aa3';
+}
+
+export function Canvas({
+  doc,
+  reg,
+  markers,
+  selection,
+  dimmed,
+  overlays,
+  onSelectionChange,
+  onMoveEnd,
+  onConnect,
+  onConnectToPane,
+  onDropType,
+  onNoteText,
+  onNoteColor,
+  onNoteResize,
+  onEditEnd,
+  onPaneDoubleClick,
+}) {
+  const rf = useReactFlow();
+  const [measureTick, remeasured] = useReducer((n) => n + 1, 0);
+  const measured = useRef(new Map());
+  const sizes = useRef(new Map()); // live note sizes while resizing
+  const [drag, setDrag] = useState(() => new Map());
+  const [connecting, setConnecting] = useState(false);
+  const cache = useRef(new Map());
+  const connectFrom = useRef(null);
+
+  // Fit the flow into view once every node has been measured.
+  const initialized = useNodesInitialized();
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (initialized && !fitted.current) {
+      fitted.current = true;
+      rf.fitView({ padding: 0.15, maxZoom: 1 });
+    }
+  }, [initialized, rf]);
+
+  const selNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
+  const selNotes = useMemo(() => new Set(selection.notes), [selection.notes]);
+  const selEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
+
+  const noteHandlers = useMemo(
+    () => ({ onText: onNoteText, onColor: onNoteColor, onResize: onNoteResize, onEditEnd }),
+    [onNoteText, onNoteColor, onNoteResize, onEditEnd],
+  );
+
+  const connectedBy = useMemo(() => {
+    const out = new Map();
+    for (const e of doc.edges) {
+      if (!out.has(e.from)) out.set(e.from, []);
+      out.get(e.from).push(edgePort(e));
+    }
+    return out;
+  }, [doc.edges]);
+
+  const nodes = useMemo(() => {
+    const next = new Map();
+    const out = [];
+    for (const n of doc.nodes) {
+      const typeDef = typeOf(reg, n.type);
+      const marker = markers.nodes[n.id] ?? null;
+      const overlay = overlayFor(overlays, n.id);
+      const connected = connectedBy.get(n.id) ?? [];
+      const dim = dimmed ? !dimmed.has(n.id) : false;
+      const key = [JSON.stringify(marker), JSON.stringify(overlay), connected.join('\u0000'), dim].join('|');
+      const prev = cache.current.get(n.id);
+      let data = prev?.data;
+      if (!prev || prev.node !== n || prev.typeDef !== typeDef || prev.key !== key) {
+        data = {
+          node: n,
+          typeDef,
+          ports: portsOf(typeDef, n.data),
+          summary: nodeSummary(n, typeDef),
+          marker,
+          connected,
+          dim,
+          overlay,
+        };
+      }
+      next.set(n.id, { node: n, typeDef, key, data });
+      out.push({
+        id: n.id,
+        type: 'flow',
+        position: drag.get(n.id) ?? n.position ?? { x: 0, y: 0 },
+        data,
+        selected: selNodes.has(n.id),
+        measured: measured.current.get(n.id),
+        deletable: false,
+        className: 'rf-flow-node',
+      });
+    }
+    cache.current = next;
+    for (const note of doc.notes) {
+      const id = noteRfId(note.id);
+      const size = sizes.current.get(id) ?? { width: note.width ?? 220, height: note.height ?? 140 };
+      out.push({
+        id,
+        type: 'note',
+        position: drag.get(id) ?? note.position ?? { x: 0, y: 0 },
+        data: { note, ...noteHandlers },
+        selected: selNotes.has(note.id),
+        width: size.width,
+        height: size.height,
+        measured: measured.current.get(id),
+        deletable: false,
+        zIndex: -1,
+        className: 'rf-note-node',
+        dragHandle: '.note-bar',
+      });
+    }
+    return out;
+    // `measured`/`sizes` are refs; `measureTick` changes when they do.
+  }, [doc, reg, markers, overlays, connectedBy, dimmed, drag, selNodes, selNotes, noteHandlers, measureTick]);
+
+  const edges = useMemo(() => {
+    const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+    const out = [];
+    for (const e of doc.edges) {
+      if (!byId.has(e.from) || !byId.has(e.to)) continue; // dangling: listed under Problems
+      const port = edgePort(e);
+      const source = byId.get(e.from);
+      const typeDef = typeOf(reg, source.type);
+      if (!typeDef || !portsOf(typeDef, source.data).some((p) => p.name === port)) continue;
+      const id = edgeId(e.from, port);
+      out.push({
+        id,
+        source: e.from,
+        sourceHandle: port,
+        target: e.to,
+        targetHandle: 'in',
+        selected: selEdges.has(id),
+        deletable: false,
+        className: dimmed && !(dimmed.has(e.from) && dimmed.has(e.to)) ? 'is-dim' : undefined,
+      });
+    }
+    return out;
+  }, [doc.nodes, doc.edges, reg, selEdges, dimmed]);
+
+  const onNodesChange = useCallback(
+    (changes) => {
+      let measuredChanged = false;
+      const ended = {};
+      let dragUpdate = null;
+      const selected = { nodes: new Set(selection.nodes), notes: new Set(selection.notes) };
+      let selectionChanged = false;
+      for (const c of changes) {
+        if (c.type === 'dimensions' && c.dimensions) {
+          measured.current.set(c.id, c.dimensions);
+          if (c.setAttributes) sizes.current.set(c.id, c.dimensions);
+          measuredChanged = true;
+        } else if (c.type === 'position' && c.position) {
+          dragUpdate ??= new Map(drag);
+          if (c.dragging) dragUpdate.set(c.id, c.position);
+          else {
+            dragUpdate.delete(c.id);
+            ended[c.id] = c.position;
+          }
+        } else if (c.type === 'select') {
+          const bucket = isNoteId(c.id) ? selected.notes : selected.nodes;
+          const id = isNoteId(c.id) ? noteIdOf(c.id) : c.id;
+          if (c.selected !== bucket.has(id)) {
+            selectionChanged = true;
+            if (c.selected) bucket.add(id);
+            else bucket.delete(id);
+          }
+        }
+      }
+      if (Object.keys(ended).length) {
+        const positions = {};
+        for (const [id, pos] of Object.entries(ended)) positions[isNoteId(id) ? noteIdOf(id) : id] = pos;
+        onMoveEnd(positions);
+      }
+      if (dragUpdate) setDrag(dragUpdate);
+      if (selectionChanged) {
+        onSelectionChange({ ...selection, nodes: [...selected.nodes], notes: [...selected.notes] });
+      }
+      if (measuredChanged) remeasured();
+    },
+    [drag, onMoveEnd, onSelectionChange, selection],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes) => {
+      const edgesSel = new Set(selection.edges);
+      let changed = false;
+      for (const c of changes) {
+        if (c.type !== 'select' || c.selected === edgesSel.has(c.id)) continue;
+        changed = true;
+        if (c.selected) edgesSel.add(c.id);
+        else edgesSel.delete(c.id);
+      }
+      if (changed) onSelectionChange({ ...selection, edges: [...edgesSel] });
+    },
+    [onSelectionChange, selection],
+  );
+
+  const isValidConnection = useCallback(
+    (conn) => {
+      if (!conn.source || !conn.target || !conn.sourceHandle) return false;
+      const target = doc.nodes.find((n) => n.id === conn.target);
+      return Boolean(target) && acceptsInput(typeOf(reg, target.type));
+    },
+    [doc.nodes, reg],
+  );
+
+  const handleConnect = useCallback(
+    (conn) => onConnect(conn.source, conn.sourceHandle, conn.target),
+    [onConnect],
+  );
+
+  const onConnectStart = useCallback((_, params) => {
+    connectFrom.current = params?.handleType === 'source' ? params : null;
+    setConnecting(true);
+  }, []);
+
+  const onConnectEnd = useCallback(
+    (event, state) => {
+      setConnecting(false);
+      const from = connectFrom.current;
+      connectFrom.current = null;
+      if (!from || state?.isValid || state?.toNode) return;
+      // Dropped on empty canvas: offer to create the next step right there.
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      onConnectToPane?.(from.nodeId, from.handleId, {
+        screen: { x: point.clientX, y: point.clientY },
+        flow: rf.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+      });
+    },
+    [onConnectToPane, rf],
+  );
+
+  const onDragOver = useCallback((ev) => {
+    if (ev.dataTransfer.types.includes(DRAG_TYPE)) {
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (ev) => {
+      const type = ev.dataTransfer.getData(DRAG_TYPE);
+      if (!type) return;
+      ev.preventDefault();
+      const pos = rf.screenToFlowPosition({ x: ev.clientX, y: ev.clientY });
+      onDropType(type, { x: pos.x - 110, y: pos.y - 24 });
+    },
+    [onDropType, rf],
+  );
+
+  const onDoubleClick = useCallback(
+    (ev) => {
+      if (!(ev.target instanceof Element) || !ev.target.classList.contains('react-flow__pane')) return;
+      onPaneDoubleClick?.(
+        { x: ev.clientX, y: ev.clientY },
+        rf.screenToFlowPosition({ x: ev.clientX, y: ev.clientY }),
+      );
+    },
+    [onPaneDoubleClick, rf],
+  );
+
+  return (
+    <div
+      className={`canvas${connecting ? ' is-connecting' : ''}`}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onDoubleClick={onDoubleClick}
+      data-testid="canvas"
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        defaultEdgeOptions={EDGE_DEFAULTS}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={handleConnect}
+        onConnectStart={onConnectStart}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        selectionMode={SelectionMode.Partial}
+        zoomOnDoubleClick={false}
+        connectionRadius={28}
+        minZoom={0.1}
+        maxZoom={2}
+        onlyRenderVisibleElements={doc.nodes.length > 400}
+        elevateEdgesOnSelect
+        attributionPosition="top-right"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="#c9d1dc" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(240, 243, 247, 0.7)" ariaLabel="Overview" />
+        <Controls showInteractive={false} position="bottom-left" />
+      </ReactFlow>
+    </div>
+  );
+}

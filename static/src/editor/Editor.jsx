@@ -1,0 +1,584 @@
+// The flow editor: the document and its history, the canvas that shows it,
+// the palette and panels that edit it, autosave, live validation, publish.
+//
+// Every user action becomes a pure document edit (lib/document.js) committed
+// to the history; nothing about the flow is kept in the DOM or in React Flow.
+
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useReactFlow } from '@xyflow/react';
+
+import { api } from '../lib/api.js';
+import * as edit from '../lib/document.js';
+import { actionFor, inField, isMac } from '../lib/keymap.js';
+import { fallbackLayout } from '../lib/layout.js';
+import { placeMarkers, publishBlocker } from '../lib/markers.js';
+import { typeOf } from '../lib/registry.js';
+import { searchNodes } from '../lib/summary.js';
+import { useToast } from '../ui/Toasts.jsx';
+import { Canvas } from './Canvas.jsx';
+import { EditorContext } from './context.js';
+import { ConflictDialog, PublishDialog, ShortcutsDialog } from './dialogs.jsx';
+import { FlowSettings } from './FlowSettings.jsx';
+import { Inspector } from './Inspector.jsx';
+import { Palette } from './Palette.jsx';
+import { ProblemsPanel } from './ProblemsPanel.jsx';
+import { QuickAdd } from './QuickAdd.jsx';
+import { SearchBar } from './SearchBar.jsx';
+import { SidePanel } from './SidePanel.jsx';
+import { Toolbar } from './Toolbar.jsx';
+import { useAutosave } from './useAutosave.js';
+import { useDocument } from './useDocument.js';
+import { useValidation } from './useValidation.js';
+
+const EMPTY_SELECTION = { nodes: [], notes: [], edges: [] };
+const CLIPBOARD_KEY = 'callflow-designer.clipboard';
+const NODE_W = 220;
+const MAC = isMac(globalThis.navigator?.platform);
+
+function readClipboard() {
+  try {
+    const clip = JSON.parse(window.localStorage.getItem(CLIPBOARD_KEY) ?? 'null');
+    return edit.isClip(clip) ? clip : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeClipboard(clip) {
+  try {
+    window.localStorage.setItem(CLIPBOARD_KEY, JSON.stringify(clip));
+  } catch {
+    // Storage full or disabled: copy/paste stays within this page.
+  }
+}
+
+export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverDoc, etag }) {
+  const history = useDocument(initialDoc);
+  const { doc, commit } = history;
+  const save = useAutosave(flowId, doc, serverDoc, etag);
+  const validation = useValidation(doc);
+  const markers = useMemo(() => placeMarkers(validation.findings, doc), [validation.findings, doc]);
+  const rf = useReactFlow();
+  const notify = useToast();
+
+  const [record, setRecord] = useState(initialRecord);
+  const [selection, setSelection] = useState(EMPTY_SELECTION);
+  const [tab, setTab] = useState('node');
+  const [dialog, setDialog] = useState(null); // 'help' | 'publish' | 'conflict'
+  const [search, setSearch] = useState(null); // {query, index}
+  const [quickAdd, setQuickAdd] = useState(null); // {screen, flow, from?, port?}
+  const [overlays, setOverlays] = useState({});
+  const memoryClip = useRef(null);
+  const pasteCount = useRef(0);
+
+  // Keep the selection to things that still exist (after undo, delete...).
+  useEffect(() => {
+    const ids = new Set(doc.nodes.map((n) => n.id));
+    const noteIds = new Set(doc.notes.map((n) => n.id));
+    setSelection((s) => {
+      const nodes = s.nodes.filter((id) => ids.has(id));
+      const notes = s.notes.filter((id) => noteIds.has(id));
+      const edges = s.edges.filter((id) => doc.edges.some((e) => `${e.from}:${edit.edgePort(e)}` === id));
+      return nodes.length === s.nodes.length && notes.length === s.notes.length && edges.length === s.edges.length
+        ? s
+        : { nodes, notes, edges };
+    });
+  }, [doc]);
+
+  // A conflict opens the choice at once.
+  useEffect(() => {
+    if (save.state.status === 'conflict') setDialog((d) => d ?? 'conflict');
+  }, [save.state.status]);
+
+  /** Run an edit, turning an EditError into a notice instead of a crash. */
+  const tryCommit = useCallback(
+    (fn, options) => {
+      try {
+        return commit(fn, options);
+      } catch (err) {
+        if (err instanceof edit.EditError) {
+          notify(err.message, { tone: 'error' });
+          return null;
+        }
+        throw err;
+      }
+    },
+    [commit, notify],
+  );
+
+  const select = useCallback((next) => setSelection({ ...EMPTY_SELECTION, ...next }), []);
+
+  const centerOn = useCallback(
+    (id) => {
+      const node = rf.getNode(id);
+      if (!node) return;
+      const w = node.measured?.width ?? NODE_W;
+      const h = node.measured?.height ?? 80;
+      rf.setCenter(node.position.x + w / 2, node.position.y + h / 2, {
+        zoom: Math.max(rf.getZoom(), 0.9),
+        duration: 300,
+      });
+    },
+    [rf],
+  );
+
+  const viewportCenter = useCallback(() => {
+    const el = document.querySelector('.canvas');
+    const box = el?.getBoundingClientRect() ?? { left: 0, top: 0, width: 800, height: 600 };
+    return rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
+  }, [rf]);
+
+  // --- edits ------------------------------------------------------------------
+
+  const addNodeAt = useCallback(
+    (type, position, { from, port } = {}) => {
+      let created = null;
+      const next = tryCommit((d) => {
+        const res = edit.addNode(d, reg, type, position);
+        created = res.id;
+        let out = res.doc;
+        if (from && port) out = edit.connect(out, reg, from, port, res.id);
+        return out;
+      });
+      if (next && created) {
+        select({ nodes: [created] });
+        setTab('node');
+      }
+      return created;
+    },
+    [reg, select, tryCommit],
+  );
+
+  /** Click in the palette: after the selected step (and connected to it), else mid-screen. */
+  const addFromPalette = useCallback(
+    (type) => {
+      const current = history.current();
+      const anchorId = selection.nodes.length === 1 ? selection.nodes[0] : null;
+      const anchor = anchorId ? edit.findNode(current, anchorId) : null;
+      if (anchor) {
+        const port = edit.firstFreePort(current, reg, anchor.id);
+        const pos = anchor.position ?? { x: 0, y: 0 };
+        const siblings = current.edges.filter((e) => e.from === anchor.id).length;
+        const created = addNodeAt(type, { x: pos.x + 320, y: pos.y + siblings * 150 }, port ? { from: anchor.id, port } : {});
+        if (created) setTimeout(() => centerOn(created), 60);
+        return;
+      }
+      const c = viewportCenter();
+      addNodeAt(type, { x: c.x - NODE_W / 2, y: c.y - 40 });
+    },
+    [addNodeAt, centerOn, history, reg, selection.nodes, viewportCenter],
+  );
+
+  const deleteSelection = useCallback(() => {
+    const edges = selection.edges.map((id) => {
+      const i = id.lastIndexOf(':');
+      return { from: id.slice(0, i), port: id.slice(i + 1) };
+    });
+    let kept = [];
+    tryCommit((d) => {
+      const res = edit.removeItems(d, { nodes: selection.nodes, edges, notes: selection.notes });
+      kept = res.kept;
+      return res.doc;
+    });
+    if (kept.length) notify('The incoming-call step stays: every flow starts there.');
+    select({ nodes: kept });
+  }, [notify, select, selection, tryCommit]);
+
+  const copySelection = useCallback(() => {
+    if (!selection.nodes.length && !selection.notes.length) return false;
+    const clip = edit.copyItems(history.current(), selection);
+    memoryClip.current = clip;
+    writeClipboard(clip);
+    pasteCount.current = 0;
+    return true;
+  }, [history, selection]);
+
+  const paste = useCallback(() => {
+    const clip = readClipboard() ?? memoryClip.current;
+    if (!clip) return;
+    pasteCount.current += 1;
+    const step = 40 * pasteCount.current;
+    let created = null;
+    tryCommit((d) => {
+      const res = edit.pasteItems(d, clip, { offset: { x: step, y: step } });
+      created = res;
+      return res.doc;
+    });
+    if (created) select({ nodes: created.nodes, notes: created.notes });
+  }, [select, tryCommit]);
+
+  const duplicateSelection = useCallback(() => {
+    if (!selection.nodes.length && !selection.notes.length) return;
+    let created = null;
+    tryCommit((d) => {
+      const res = edit.duplicateItems(d, selection, { offset: { x: 40, y: 40 } });
+      created = res;
+      return res.doc;
+    });
+    if (created) select({ nodes: created.nodes, notes: created.notes });
+  }, [select, selection, tryCommit]);
+
+  const addNote = useCallback(
+    (position) => {
+      const at = position ?? viewportCenter();
+      let id = null;
+      tryCommit((d) => {
+        const res = edit.addNote(d, { x: at.x - 110, y: at.y - 70 });
+        id = res.id;
+        return res.doc;
+      });
+      if (id) {
+        select({ notes: [id] });
+        setTimeout(() => document.querySelector(`[data-note-id="${id}"] textarea`)?.focus(), 50);
+      }
+    },
+    [select, tryCommit, viewportCenter],
+  );
+
+  const autoLayout = useCallback(async () => {
+    const current = history.current();
+    try {
+      const { data } = await api.layout(current);
+      tryCommit((d) => edit.applyLayout(d, data));
+      setTimeout(() => rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }), 60);
+    } catch (err) {
+      notify(`Could not lay out the flow: ${err.message}`, { tone: 'error' });
+    }
+  }, [history, notify, rf, tryCommit]);
+
+  const fit = useCallback(() => rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }), [rf]);
+
+  const actions = useMemo(
+    () => ({
+      setParam: (id, name, value) =>
+        tryCommit((d) => edit.setParam(d, reg, id, name, value), { key: `param:${id}:${name}` }),
+      setLabel: (id, label) => tryCommit((d) => edit.setLabel(d, id, label), { key: `label:${id}` }),
+      setMeta: (patch) => tryCommit((d) => edit.setMeta(d, patch), { key: `meta:${Object.keys(patch).join()}` }),
+      rename: (id, newId) => {
+        try {
+          commit((d) => edit.renameNode(d, id, newId));
+          setSelection((s) => ({ ...s, nodes: s.nodes.map((n) => (n === id ? newId : n)) }));
+          return null;
+        } catch (err) {
+          if (err instanceof edit.EditError) return err.message;
+          throw err;
+        }
+      },
+      connect: (from, port, to) => tryCommit((d) => edit.connect(d, reg, from, port, to)),
+      disconnect: (from, port) => tryCommit((d) => edit.disconnect(d, from, port)),
+      seal: history.seal,
+      deleteSelection,
+      duplicateSelection,
+    }),
+    [commit, deleteSelection, duplicateSelection, history.seal, reg, tryCommit],
+  );
+
+  // --- canvas callbacks -----------------------------------------------------------
+
+  const onMoveEnd = useCallback((positions) => tryCommit((d) => edit.moveItems(d, positions)), [tryCommit]);
+  const onConnect = useCallback((from, port, to) => actions.connect(from, port, to), [actions]);
+  const onNoteText = useCallback(
+    (id, text) => tryCommit((d) => edit.updateNote(d, id, { text }), { key: `note:${id}` }),
+    [tryCommit],
+  );
+  const onNoteColor = useCallback((id, color) => tryCommit((d) => edit.updateNote(d, id, { color })), [tryCommit]);
+  const onNoteResize = useCallback(
+    (id, p) => tryCommit((d) => edit.updateNote(d, id, { width: p.width, height: p.height })),
+    [tryCommit],
+  );
+  const onConnectToPane = useCallback((from, port, at) => setQuickAdd({ ...at, from, port }), []);
+  const onPaneDoubleClick = useCallback((screen, flow) => setQuickAdd({ screen, flow }), []);
+
+  // --- search ---------------------------------------------------------------------
+
+  const matches = useMemo(() => (search ? searchNodes(doc, reg, search.query) : []), [doc, reg, search]);
+  const dimmed = useMemo(() => (search?.query ? new Set(matches) : null), [search, matches]);
+  const stepSearch = useCallback(
+    (delta) => {
+      if (!matches.length) return;
+      const index = ((search?.index ?? -1) + delta + matches.length) % matches.length;
+      setSearch((s) => ({ ...s, index }));
+      select({ nodes: [matches[index]] });
+      centerOn(matches[index]);
+    },
+    [centerOn, matches, search, select],
+  );
+
+  // --- publish and conflicts ---------------------------------------------------------
+
+  const blocker = publishBlocker(markers, { saveState: save.state.status });
+
+  const publish = useCallback(
+    async (comment) => {
+      const stored = await save.flush();
+      if (!stored) {
+        return new Error(
+          save.get().status === 'conflict'
+            ? 'The flow was changed elsewhere; resolve the conflict first.'
+            : 'The draft could not be saved, so it was not published.',
+        );
+      }
+      try {
+        const { data } = await api.publish(flowId, comment, save.get().etag);
+        setRecord((r) => ({ ...r, latestVersion: data.number }));
+        setDialog(null);
+        notify(`Published version ${data.number}.`, { tone: 'ok' });
+        return null;
+      } catch (err) {
+        if (err.status === 422) setTab('problems');
+        return err;
+      }
+    },
+    [flowId, notify, save],
+  );
+
+  const reloadTheirs = useCallback(async () => {
+    try {
+      const { data, etag: theirs } = await api.getFlow(flowId);
+      const theirDoc = edit.normalize(data.document);
+      commit(theirDoc);
+      save.loaded(theirDoc, theirs);
+      setRecord(data);
+      setDialog(null);
+      notify('Loaded the saved version. Ctrl+Z brings your changes back.');
+    } catch (err) {
+      notify(`Could not reload: ${err.message}`, { tone: 'error' });
+    }
+  }, [commit, flowId, notify, save]);
+
+  const overwriteMine = useCallback(async () => {
+    try {
+      const { etag: theirs } = await api.getFlow(flowId);
+      save.resume(theirs);
+      setDialog(null);
+      await save.saveNow();
+    } catch (err) {
+      notify(`Could not overwrite: ${err.message}`, { tone: 'error' });
+    }
+  }, [flowId, notify, save]);
+
+  // --- keyboard -----------------------------------------------------------------------
+
+  const onKey = useRef(null);
+  onKey.current = (ev) => {
+    if (dialog && ev.key !== 'Escape') return;
+    const action = actionFor(ev, { mac: MAC });
+    if (!action) return;
+    if (action === 'escape' && inField(ev) && !search && !quickAdd) {
+      ev.target.blur(); // leave the field, keep the selection
+      return;
+    }
+    if (action !== 'copy' || selection.nodes.length || selection.notes.length) ev.preventDefault();
+    switch (action) {
+      case 'undo':
+        history.undo();
+        break;
+      case 'redo':
+        history.redo();
+        break;
+      case 'copy':
+        copySelection();
+        break;
+      case 'cut':
+        if (copySelection()) deleteSelection();
+        break;
+      case 'paste':
+        paste();
+        break;
+      case 'duplicate':
+        duplicateSelection();
+        break;
+      case 'delete':
+        deleteSelection();
+        break;
+      case 'selectAll':
+        select({ nodes: doc.nodes.map((n) => n.id), notes: doc.notes.map((n) => n.id) });
+        break;
+      case 'note':
+        addNote();
+        break;
+      case 'save':
+        save.saveNow();
+        break;
+      case 'search':
+        setSearch((s) => s ?? { query: '', index: -1 });
+        setTimeout(() => document.querySelector('.searchbar-input')?.focus(), 0);
+        break;
+      case 'fit':
+        fit();
+        break;
+      case 'zoomIn':
+        rf.zoomIn({ duration: 150 });
+        break;
+      case 'zoomOut':
+        rf.zoomOut({ duration: 150 });
+        break;
+      case 'help':
+        setDialog('help');
+        break;
+      case 'escape':
+        if (quickAdd) setQuickAdd(null);
+        else if (search) setSearch(null);
+        else if (!dialog) select({});
+        break;
+      default:
+        break;
+    }
+  };
+  useEffect(() => {
+    const handler = (ev) => onKey.current(ev);
+    window.addEventListener('keydown', handler);
+    return () => window.removeEventListener('keydown', handler);
+  }, []);
+
+  // --- panels -----------------------------------------------------------------------
+
+  const tabs = [
+    {
+      id: 'node',
+      label: 'Properties',
+      render: () => <Inspector doc={doc} reg={reg} selection={selection} markers={markers} actions={actions} />,
+    },
+    {
+      id: 'problems',
+      label: 'Problems',
+      badge: markers.errors + markers.warnings,
+      badgeTone: markers.errors ? 'error' : 'warning',
+      render: () => (
+        <ProblemsPanel
+          doc={doc}
+          reg={reg}
+          markers={markers}
+          validation={validation}
+          onPick={(id) => {
+            select({ nodes: [id] });
+            centerOn(id);
+          }}
+        />
+      ),
+    },
+    {
+      id: 'flow',
+      label: 'Flow',
+      render: () => <FlowSettings doc={doc} reg={reg} flowId={flowId} record={record} actions={actions} />,
+    },
+  ];
+
+  const context = useMemo(
+    () => ({
+      flowId,
+      reg,
+      centerOn,
+      select: (ids) => select({ nodes: ids }),
+      setOverlay: (name, overlay) =>
+        setOverlays((o) => {
+          const next = { ...o };
+          if (overlay) next[name] = overlay;
+          else delete next[name];
+          return next;
+        }),
+    }),
+    [centerOn, flowId, reg, select],
+  );
+
+  const hasStart = doc.nodes.some((n) => typeOf(reg, n.type)?.kind === 'start');
+
+  return (
+    <EditorContext.Provider value={context}>
+      <div className="editor">
+        <Toolbar
+          doc={doc}
+          save={save}
+          history={history}
+          markers={markers}
+          validation={validation}
+          blocker={blocker}
+          onName={(name) => actions.setMeta({ name })}
+          onNameDone={(ev) => {
+            if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
+            history.seal();
+          }}
+          tools={{
+            addNote: () => addNote(),
+            layout: autoLayout,
+            fit,
+            search: () => setSearch((s) => s ?? { query: '', index: -1 }),
+            help: () => setDialog('help'),
+            problems: () => setTab('problems'),
+            publish: () => setDialog('publish'),
+            showConflict: () => setDialog('conflict'),
+          }}
+        />
+        <div className="editor-body">
+          <Palette reg={reg} hasStart={hasStart} onAdd={addFromPalette} />
+          <div className="canvas-wrap">
+            {search && (
+              <SearchBar
+                query={search.query}
+                matches={matches}
+                index={Math.max(0, search.index)}
+                onQuery={(query) => setSearch({ query, index: -1 })}
+                onStep={stepSearch}
+                onClose={() => setSearch(null)}
+              />
+            )}
+            <Canvas
+              doc={doc}
+              reg={reg}
+              markers={markers}
+              selection={selection}
+              dimmed={dimmed}
+              overlays={overlays}
+              onSelectionChange={setSelection}
+              onMoveEnd={onMoveEnd}
+              onConnect={onConnect}
+              onConnectToPane={onConnectToPane}
+              onDropType={(type, pos) => addNodeAt(type, pos)}
+              onNoteText={onNoteText}
+              onNoteColor={onNoteColor}
+              onNoteResize={onNoteResize}
+              onEditEnd={history.seal}
+              onPaneDoubleClick={onPaneDoubleClick}
+            />
+          </div>
+          <SidePanel tabs={tabs} active={tab} onChange={setTab} />
+        </div>
+        {quickAdd && (
+          <QuickAdd
+            reg={reg}
+            at={quickAdd.screen}
+            title={quickAdd.from ? `Add the step after “${quickAdd.from}” (${quickAdd.port})` : 'Add a step here'}
+            onClose={() => setQuickAdd(null)}
+            onPick={(type) => {
+              const { flow, from, port } = quickAdd;
+              setQuickAdd(null);
+              addNodeAt(type, { x: flow.x, y: flow.y - 24 }, { from, port });
+            }}
+          />
+        )}
+        {dialog === 'help' && <ShortcutsDialog mac={MAC} onClose={() => setDialog(null)} />}
+        {dialog === 'publish' && (
+          <PublishDialog warnings={markers.warnings} onClose={() => setDialog(null)} onPublish={publish} />
+        )}
+        {dialog === 'conflict' && (
+          <ConflictDialog onReload={reloadTheirs} onOverwrite={overwriteMine} onKeep={() => setDialog(null)} />
+        )}
+      </div>
+    </EditorContext.Provider>
+  );
+}
+
+/** Positions for nodes that have none: the server's layout, else a local one. */
+export async function placeUnpositioned(doc) {
+  if (!doc.nodes.some((n) => !n.position)) return doc;
+  try {
+    const { data } = await api.layout(doc);
+    const missing = {};
+    for (const n of doc.nodes) if (!n.position && data[n.id]) missing[n.id] = data[n.id];
+    const placed = edit.moveItems(doc, missing);
+    if (!placed.nodes.some((n) => !n.position)) return placed;
+    return edit.moveItems(placed, fallbackLayout(placed));
+  } catch {
+    return edit.moveItems(doc, fallbackLayout(doc));
+  }
+}

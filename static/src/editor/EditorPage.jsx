@@ -1,0 +1,66 @@
+// "/flows/<id>": loads the registry and the draft, then opens the editor.
+
+import { useEffect, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+
+import { api } from '../lib/api.js';
+import { normalize } from '../lib/document.js';
+import { indexRegistry } from '../lib/registry.js';
+import { ErrorNotice } from '../ui/ErrorNotice.jsx';
+import { Editor, placeUnpositioned } from './Editor.jsx';
+
+export function EditorPage({ flowId }) {
+  const [state, setState] = useState({ status: 'loading' });
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const [nodes, flow] = await Promise.all([api.nodes(), api.getFlow(flowId)]);
+        const serverDoc = normalize(flow.data.document);
+        const initialDoc = await placeUnpositioned(serverDoc);
+        if (!cancelled) {
+          document.title = `${flow.data.name} · Call-flow designer`;
+          setState({
+            status: 'ready',
+            reg: indexRegistry(nodes.data),
+            record: flow.data,
+            serverDoc,
+            initialDoc,
+            etag: flow.etag,
+          });
+        }
+      } catch (error) {
+        if (!cancelled) setState({ status: 'error', error });
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [flowId]);
+
+  if (state.status === 'loading') return <div className="loading loading-page">Opening the flow…</div>;
+  if (state.status === 'error') {
+    const missing = state.error.status === 404;
+    return (
+      <div className="page">
+        <ErrorNotice error={state.error} title={missing ? 'This flow does not exist' : 'The flow could not be opened'}>
+          <p>
+            <a href="/">Back to all flows</a>
+          </p>
+        </ErrorNotice>
+      </div>
+    );
+  }
+  return (
+    <ReactFlowProvider>
+      <Editor
+        reg={state.reg}
+        flowId={flowId}
+        record={state.record}
+        serverDoc={state.serverDoc}
+        initialDoc={state.initialDoc}
+        etag={state.etag}
+      />
+    </ReactFlowProvider>
+  );
+}

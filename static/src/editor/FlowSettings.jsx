@@ -1,0 +1,77 @@
+// Flow-wide settings (name, default locale, description) and exports.
+
+import { Download } from 'lucide-react';
+
+import { api } from '../lib/api.js';
+
+const EXPORTS = [
+  ['json', 'Flow document (JSON)'],
+  ['svaml', 'SVAML of the entry point'],
+  ['svg', 'Picture (SVG)'],
+  ['dot', 'Graphviz source (DOT)'],
+];
+
+export function FlowSettings({ doc, reg, flowId, record, actions }) {
+  return (
+    <div className="panel-pad">
+      <div className="field">
+        <label className="field-label" htmlFor="flow-name">
+          Name<span className="req">*</span>
+        </label>
+        <input
+          id="flow-name"
+          className="input"
+          value={doc.name ?? ''}
+          maxLength={200}
+          onChange={(ev) => actions.setMeta({ name: ev.target.value })}
+          onBlur={(ev) => {
+            if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
+            actions.seal();
+          }}
+        />
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="flow-locale">
+          Default voice
+        </label>
+        <select id="flow-locale" className="input" value={doc.locale ?? 'en-US'} onChange={(ev) => actions.setMeta({ locale: ev.target.value })}>
+          {!reg.locales.includes(doc.locale ?? 'en-US') && <option value={doc.locale}>{doc.locale} (unknown)</option>}
+          {reg.locales.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <div className="field-hint">Used by every step that does not set its own locale.</div>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="flow-description">
+          Description
+        </label>
+        <textarea
+          id="flow-description"
+          className="input"
+          rows={3}
+          value={doc.description ?? ''}
+          onChange={(ev) => actions.setMeta({ description: ev.target.value })}
+          onBlur={actions.seal}
+        />
+      </div>
+      <h4 className="section-title">Export the saved draft</h4>
+      <ul className="export-list">
+        {EXPORTS.map(([format, label]) => (
+          <li key={format}>
+            <a className="btn btn-small btn-ghost" href={api.exportUrl(flowId, format)} download>
+              <Download size={14} /> {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      {record?.latestVersion ? (
+        <p className="muted small">Published versions: {record.latestVersion}. Calls run the latest one.</p>
+      ) : (
+        <p className="muted small">Not published yet: calls cannot reach this flow until it is.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+// Debounced saving of the draft with PUT + If-Match (see lib/autosave.js for
+// the state machine).  A 409 never overwrites: the editor asks the user.
+
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+
+import { api } from '../lib/api.js';
+import { initialSave, needsSave, SAVE_DELAY_MS, saveReducer } from '../lib/autosave.js';
+
+const RETRY_MS = 5000;
+
+export function useAutosave(flowId, doc, initialDoc, initialEtag) {
+  const ref = useRef(null);
+  if (ref.current === null) ref.current = initialSave(initialDoc, initialEtag);
+  const docRef = useRef(doc);
+  docRef.current = doc;
+  const inFlight = useRef(null);
+  const [, rerender] = useReducer((n) => n + 1, 0);
+
+  const apply = useCallback((event) => {
+    const next = saveReducer(ref.current, event);
+    if (next !== ref.current) {
+      ref.current = next;
+      rerender();
+    }
+  }, []);
+
+  const saveNow = useCallback(async () => {
+    if (inFlight.current) await inFlight.current;
+    const sending = docRef.current;
+    if (!needsSave(ref.current, sending)) return ref.current.status;
+    apply({ type: 'started', doc: sending });
+    const run = (async () => {
+      try {
+        const { etag } = await api.saveFlow(flowId, sending, ref.current.etag);
+        apply({ type: 'succeeded', doc: sending, etag, current: docRef.current });
+      } catch (err) {
+        if (err.status === 409) apply({ type: 'conflict' });
+        else apply({ type: 'failed', error: err.message });
+      }
+    })();
+    inFlight.current = run;
+    await run;
+    inFlight.current = null;
+    return ref.current.status;
+  }, [apply, flowId]);
+
+  useEffect(() => {
+    apply({ type: 'edited', doc });
+  }, [apply, doc]);
+
+  const state = ref.current;
+  useEffect(() => {
+    if (!needsSave(state, doc)) return undefined;
+    const timer = setTimeout(saveNow, state.status === 'error' ? RETRY_MS : SAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [state, doc, saveNow]);
+
+  useEffect(() => {
+    const warn = (ev) => {
+      if (ref.current.status !== 'saved') {
+        ev.preventDefault();
+        ev.returnValue = '';
+      }
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, []);
+
+  /** Save whatever is pending and report whether the server now has `doc`. */
+  const flush = useCallback(async () => {
+    await saveNow();
+    return ref.current.status === 'saved' && ref.current.saved === docRef.current;
+  }, [saveNow]);
+
+  return {
+    state,
+    /** The state now (not as of the last render), for async callers. */
+    get: useCallback(() => ref.current, []),
+    saveNow,
+    flush,
+    /** The server's draft replaced ours ("reload theirs"). */
+    loaded: useCallback((d, etag) => apply({ type: 'loaded', doc: d, etag }), [apply]),
+    /** "Overwrite with mine": continue saving on top of revision `etag`. */
+    resume: useCallback((etag) => apply({ type: 'resume', etag }), [apply]),
+  };
+}

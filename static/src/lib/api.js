@@ -1,0 +1,108 @@
+// The REST client: one place that knows the error shape
+// {"error": {"code", "message", "details"}} and the ETag/If-Match rules.
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Structured problems to list under the message ({path, message} or findings). */
+  get problems() {
+    const d = this.details;
+    if (Array.isArray(d)) return d;
+    if (d && Array.isArray(d.findings)) return d.findings;
+    return [];
+  }
+}
+
+/** A human line for one entry of an error's details. */
+export function describeProblem(p) {
+  if (p == null) return '';
+  if (typeof p === 'string') return p;
+  const where = p.path ?? p.node ?? '';
+  const port = p.port ? ` (${p.port})` : '';
+  return where ? `${where}${port}: ${p.message}` : String(p.message ?? JSON.stringify(p));
+}
+
+async function decode(response) {
+  const type = response.headers.get('content-type') ?? '';
+  if (response.status === 204) return null;
+  if (type.includes('json')) {
+    try {
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+  return response.text();
+}
+
+/**
+ * `request(method, path, {body, etag, fetch})` -> `{data, etag, status}`;
+ * throws ApiError for any non-2xx answer and for network failures
+ * (status 0), with the server's message when it sent one.
+ */
+export async function request(method, path, { body, etag, fetch: doFetch = globalThis.fetch } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (etag) headers['If-Match'] = etag;
+  let response;
+  try {
+    response = await doFetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
+  }
+  const data = await decode(response);
+  if (!response.ok) {
+    const err = data && typeof data === 'object' ? data.error : null;
+    throw new ApiError(
+      response.status,
+      err?.code ?? `http-${response.status}`,
+      err?.message ?? `${method} ${path} failed with status ${response.status}.`,
+      err?.details ?? null,
+    );
+  }
+  return { data, etag: response.headers.get('etag'), status: response.status };
+}
+
+const enc = encodeURIComponent;
+
+/** The endpoints the editor uses (DESIGN.md §5). */
+export function makeApi(options = {}) {
+  const call = (method, path, extra = {}) => request(method, path, { ...options, ...extra });
+  return {
+    nodes: () => call('GET', '/api/nodes'),
+    listFlows: () => call('GET', '/api/flows'),
+    getFlow: (id) => call('GET', `/api/flows/${enc(id)}`),
+    createFlow: (doc) => call('POST', '/api/flows', { body: doc }),
+    saveFlow: (id, doc, etag) => call('PUT', `/api/flows/${enc(id)}`, { body: doc, etag }),
+    deleteFlow: (id, etag) => call('DELETE', `/api/flows/${enc(id)}`, { etag }),
+    validate: (doc) => call('POST', '/api/flows/validate', { body: doc }),
+    layout: (doc) => call('POST', '/api/flows/layout', { body: doc }),
+    layoutDraft: (id) => call('POST', `/api/flows/${enc(id)}/layout`),
+    listVersions: (id) => call('GET', `/api/flows/${enc(id)}/versions`),
+    publish: (id, comment, etag) =>
+      call('POST', `/api/flows/${enc(id)}/versions`, { body: { comment, publishedBy: 'editor' }, etag }),
+    exportUrl: (id, format) => `/api/flows/${enc(id)}/export?format=${enc(format)}`,
+    listCalls: (query) => call('GET', `/api/calls${queryString(query)}`),
+    getCall: (callid) => call('GET', `/api/calls/${enc(callid)}`),
+  };
+}
+
+/** "?a=1&b=x" from the non-empty entries of `query`. */
+export function queryString(query) {
+  const parts = Object.entries(query ?? {})
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export const api = makeApi();

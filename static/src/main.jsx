@@ -1,0 +1,30 @@
+// The one bundle behind every page: the server renders a shell with
+// <div id="app" data-page="..."> and this mounts the matching page.
+
+import '@xyflow/react/dist/style.css';
+import './styles/app.css';
+import './styles/editor.css';
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { EditorPage } from './editor/EditorPage.jsx';
+import { CallsPage } from './pages/CallsPage.jsx';
+import { FlowsPage } from './pages/FlowsPage.jsx';
+import { ToastProvider } from './ui/Toasts.jsx';
+
+const PAGES = {
+  flows: () => <FlowsPage />,
+  editor: (el) => <EditorPage flowId={el.dataset.flowId} />,
+  calls: () => <CallsPage />,
+};
+
+const el = document.getElementById('app');
+const page = PAGES[el?.dataset.page];
+if (el && page) {
+  createRoot(el).render(
+    <StrictMode>
+      <ToastProvider>{page(el)}</ToastProvider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,225 @@
+// "/calls" — the call log: filter, page, and open one call's trace.
+
+import { Fragment, useEffect, useState } from 'react';
+import { ChevronDown, ChevronRight, PhoneCall } from 'lucide-react';
+
+import { api } from '../lib/api.js';
+import { absoluteTime, duration, relativeTime } from '../lib/format.js';
+import { ErrorNotice } from '../ui/ErrorNotice.jsx';
+
+const PAGE_SIZE = 50;
+const EMPTY_FILTERS = { flow: '', number: '', result: '', simulated: '' };
+
+/** Filters from the page's query string, so a filtered log can be linked. */
+function filtersFromUrl() {
+  const params = new URLSearchParams(window.location.search);
+  const out = { ...EMPTY_FILTERS };
+  for (const key of Object.keys(out)) out[key] = params.get(key) ?? '';
+  return out;
+}
+
+export function CallsPage() {
+  const [filters, setFilters] = useState(filtersFromUrl);
+  const [offset, setOffset] = useState(0);
+  const [page, setPage] = useState(null);
+  const [flows, setFlows] = useState([]);
+  const [error, setError] = useState(null);
+  const [open, setOpen] = useState(null);
+
+  useEffect(() => {
+    api
+      .listFlows()
+      .then(({ data }) => setFlows(data.items ?? []))
+      .catch(() => setFlows([]));
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    const query = { ...filters, limit: PAGE_SIZE, offset };
+    const url = new URL(window.location.href);
+    for (const [k, v] of Object.entries(filters)) {
+      if (v) url.searchParams.set(k, v);
+      else url.searchParams.delete(k);
+    }
+    window.history.replaceState(null, '', url);
+    api
+      .listCalls(query)
+      .then(({ data }) => {
+        if (!cancelled) {
+          setPage(data);
+          setError(null);
+        }
+      })
+      .catch((err) => !cancelled && setError(err));
+    return () => {
+      cancelled = true;
+    };
+  }, [filters, offset]);
+
+  const set = (key) => (ev) => {
+    setOffset(0);
+    setFilters((f) => ({ ...f, [key]: ev.target.value }));
+  };
+  const flowName = (id) => flows.find((f) => f.id === id)?.name ?? id;
+  const total = page?.total ?? 0;
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <div>
+          <h1>Call log</h1>
+          <p className="muted">Every call the flows answered, newest first, real and simulated.</p>
+        </div>
+      </div>
+
+      <form className="filters" onSubmit={(ev) => ev.preventDefault()} aria-label="Filter calls">
+        <label className="field field-inline">
+          <span className="field-label">Flow</span>
+          <select className="input" value={filters.flow} onChange={set('flow')}>
+            <option value="">All flows</option>
+            {flows.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field field-inline">
+          <span className="field-label">Called number</span>
+          <input className="input" value={filters.number} onChange={set('number')} placeholder="+46…" />
+        </label>
+        <label className="field field-inline">
+          <span className="field-label">Result</span>
+          <input className="input" value={filters.result} onChange={set('result')} placeholder="e.g. hangup" />
+        </label>
+        <label className="field field-inline">
+          <span className="field-label">Kind</span>
+          <select className="input" value={filters.simulated} onChange={set('simulated')}>
+            <option value="">Real and simulated</option>
+            <option value="false">Real calls</option>
+            <option value="true">Simulated calls</option>
+          </select>
+        </label>
+        {Object.values(filters).some(Boolean) && (
+          <button type="button" className="btn btn-ghost" onClick={() => setFilters(EMPTY_FILTERS)}>
+            Clear filters
+          </button>
+        )}
+      </form>
+
+      {error && <ErrorNotice error={error} title="Could not load the call log" />}
+      {page === null && !error && <div className="loading">Loading calls…</div>}
+
+      {page?.items?.length === 0 && (
+        <div className="empty">
+          <PhoneCall size={40} className="empty-icon" />
+          <h2>No calls {Object.values(filters).some(Boolean) ? 'match these filters' : 'yet'}</h2>
+          <p className="muted">
+            Calls appear here when Sinch calls the callback URL of a published flow, or when you
+            simulate a call.
+          </p>
+        </div>
+      )}
+
+      {page?.items?.length > 0 && (
+        <>
+          <table className="table calls-table">
+            <thead>
+              <tr>
+                <th aria-label="Details" />
+                <th>Started</th>
+                <th>Flow</th>
+                <th>From</th>
+                <th>To</th>
+                <th>Result</th>
+                <th className="num">Duration</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((c) => (
+                <Fragment key={c.callid}>
+                  <tr
+                    className="clickable"
+                    data-callid={c.callid}
+                    onClick={() => setOpen(open === c.callid ? null : c.callid)}
+                  >
+                    <td>{open === c.callid ? <ChevronDown size={16} /> : <ChevronRight size={16} />}</td>
+                    <td title={absoluteTime(c.startedAt)}>{relativeTime(c.startedAt)}</td>
+                    <td>
+                      {c.flow ? <a href={`/flows/${encodeURIComponent(c.flow)}`} onClick={(ev) => ev.stopPropagation()}>{flowName(c.flow)}</a> : '—'}
+                      {c.version ? <span className="muted"> v{c.version}</span> : null}
+                      {c.simulated && <span className="pill pill-info">simulated</span>}
+                    </td>
+                    <td>{c.cli ?? '—'}</td>
+                    <td>{c.to ?? '—'}</td>
+                    <td>
+                      {c.state === 'active' ? <span className="pill pill-info">in progress</span> : c.result ?? c.reason ?? '—'}
+                    </td>
+                    <td className="num">{duration(c.duration)}</td>
+                  </tr>
+                  {open === c.callid && (
+                    <tr className="detail-row">
+                      <td colSpan={7}>
+                        <CallDetail callid={c.callid} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <span className="muted">
+              {offset + 1}–{Math.min(offset + PAGE_SIZE, total)} of {total}
+            </span>
+            <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+              Newer
+            </button>
+            <button type="button" className="btn btn-small" disabled={offset + PAGE_SIZE >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
+              Older
+            </button>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function CallDetail({ callid }) {
+  const [call, setCall] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api
+      .getCall(callid)
+      .then(({ data }) => setCall(data))
+      .catch(setError);
+  }, [callid]);
+  if (error) return <ErrorNotice error={error} />;
+  if (!call) return <div className="loading">Loading events…</div>;
+  return (
+    <div className="call-detail">
+      <div className="muted small">
+        Call id <code>{call.callid}</code>
+        {call.reason ? ` · ended: ${call.reason}` : ''}
+      </div>
+      <ol className="events">
+        {(call.events ?? []).map((e) => (
+          <li key={e.seq} className={`event event-${e.kind}`}>
+            <span className="event-time">{absoluteTime(e.ts).slice(11)}</span>
+            <span className="pill">{e.kind}</span>
+            {e.node && <code className="event-node">{e.node}</code>}
+            <span className="event-data">{eventText(e)}</span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function eventText(e) {
+  const d = e.data ?? {};
+  if (typeof d.message === 'string') return d.message;
+  if (typeof d.event === 'string') return d.event;
+  const text = JSON.stringify(d);
+  return text === '{}' ? '' : text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}

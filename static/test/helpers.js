@@ -1,0 +1,58 @@
+// Shared test helpers: the real node-type registry, read from the Python
+// package (the one catalogue), so the editor's pure modules are tested
+// against exactly what GET /api/nodes serves.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { indexRegistry } from '../src/lib/registry.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let cached = null;
+
+export function registryJson() {
+  if (cached) return cached;
+  const venv = join(ROOT, '.venv', 'bin', 'python');
+  const python = process.env.PYTHON ?? (existsSync(venv) ? venv : 'python3');
+  const out = execFileSync(
+    python,
+    ['-c', 'import json, designer.registry as r; print(json.dumps(r.registry_json()))'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  cached = JSON.parse(out);
+  return cached;
+}
+
+export const registry = () => indexRegistry(registryJson());
+
+/** The example flow of DESIGN.md §3. */
+export function supportLine() {
+  return {
+    format: 'callflow/1',
+    name: 'Support line',
+    locale: 'en-US',
+    nodes: [
+      { id: 'start', type: 'start', position: { x: 0, y: 0 } },
+      { id: 'welcome', type: 'say', data: { text: 'Welcome to Acme.' }, position: { x: 300, y: 0 } },
+      {
+        id: 'main',
+        type: 'menu',
+        position: { x: 600, y: 0 },
+        data: { prompt: '#tts[Press 1 for sales, 2 for support.]', options: ['1', '2'] },
+      },
+      { id: 'sales', type: 'connectPstn', data: { number: '+46700000001' }, position: { x: 900, y: 0 } },
+      { id: 'bye', type: 'hangup', position: { x: 900, y: 200 } },
+    ],
+    edges: [
+      { from: 'start', to: 'welcome' },
+      { from: 'welcome', to: 'main' },
+      { from: 'main', port: '1', to: 'sales' },
+      { from: 'main', port: '2', to: 'bye' },
+      { from: 'main', port: 'timeout', to: 'bye' },
+    ],
+    notes: [],
+  };
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { actionFor, formatCombo, inField, isMac, matches, parseCombo, SHORTCUTS, shortcutGroups } from '../src/lib/keymap.js';
+
+const key = (k, mods = {}, target = { tagName: 'DIV' }) => ({
+  key: k,
+  code: mods.code ?? '',
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  target,
+  ...mods,
+});
+
+describe('keymap', () => {
+  it('parses combos, including the plus key', () => {
+    assert.deepEqual(parseCombo('Mod+Shift+Z'), { key: 'Z', mod: true, shift: true, alt: false });
+    assert.deepEqual(parseCombo('+'), { key: '+', mod: false, shift: false, alt: false });
+    assert.equal(parseCombo('Mod++').key, '+');
+  });
+
+  it('maps the editing shortcuts', () => {
+    assert.equal(actionFor(key('z', { ctrlKey: true })), 'undo');
+    assert.equal(actionFor(key('Z', { ctrlKey: true, shiftKey: true })), 'redo');
+    assert.equal(actionFor(key('y', { ctrlKey: true })), 'redo');
+    assert.equal(actionFor(key('c', { ctrlKey: true })), 'copy');
+    assert.equal(actionFor(key('v', { ctrlKey: true })), 'paste');
+    assert.equal(actionFor(key('d', { ctrlKey: true })), 'duplicate');
+    assert.equal(actionFor(key('Delete')), 'delete');
+    assert.equal(actionFor(key('Backspace')), 'delete');
+    assert.equal(actionFor(key('f', { ctrlKey: true })), 'search');
+    assert.equal(actionFor(key('?', { shiftKey: true })), 'help');
+    assert.equal(actionFor(key('!', { shiftKey: true, code: 'Digit1' })), 'fit');
+    assert.equal(actionFor(key('Escape')), 'escape');
+  });
+
+  it('uses Cmd instead of Ctrl on a Mac', () => {
+    assert.equal(actionFor(key('z', { metaKey: true }), { mac: true }), 'undo');
+    assert.equal(actionFor(key('z', { ctrlKey: true }), { mac: true }), null);
+    assert.equal(actionFor(key('z', { metaKey: true })), null);
+    assert.ok(isMac('MacIntel'));
+    assert.ok(!isMac('Linux x86_64'));
+  });
+
+  it('leaves keys to text fields except the global ones', () => {
+    const input = { tagName: 'INPUT', type: 'text' };
+    assert.equal(actionFor(key('z', { ctrlKey: true }, input)), null);
+    assert.equal(actionFor(key('Backspace', {}, { tagName: 'TEXTAREA' })), null);
+    assert.equal(actionFor(key('s', { ctrlKey: true }, input)), 'save');
+    assert.equal(actionFor(key('Escape', {}, input)), 'escape');
+    assert.equal(inField({ target: { tagName: 'INPUT', type: 'checkbox' } }), false);
+    assert.equal(inField({ target: { tagName: 'DIV', isContentEditable: true } }), true);
+  });
+
+  it('does not fire a plain shortcut when a modifier is held', () => {
+    assert.equal(matches('N', key('n', { ctrlKey: true })), false);
+    assert.equal(matches('Mod+Z', key('z', { ctrlKey: true, altKey: true })), false);
+    assert.equal(actionFor(key('n')), 'note');
+  });
+
+  it('formats combos per platform', () => {
+    assert.equal(formatCombo('Mod+Shift+Z'), 'Ctrl+Shift+Z');
+    assert.equal(formatCombo('Mod+Shift+Z', { mac: true }), '⌘⇧Z');
+    assert.equal(formatCombo('Delete'), 'Delete');
+  });
+
+  it('groups every shortcut for the help dialog, each action once', () => {
+    const groups = shortcutGroups();
+    const listed = groups.flatMap((g) => g.items.map((s) => s.action));
+    assert.equal(listed.length, SHORTCUTS.length);
+    assert.equal(new Set(listed).size, listed.length);
+  });
+});

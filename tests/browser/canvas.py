@@ -1,0 +1,68 @@
+"""Driving the editor canvas like a person: drag from the palette, connect ports.
+
+Selectors follow the page contract: every node card carries
+``data-node-id``; ports are React Flow handles with ``data-handleid`` equal
+to the port name; palette entries carry ``data-palette-type``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SAVED = '[data-save-state="saved"]'
+
+
+def node(page: Any, node_id: str) -> Any:
+    return page.locator(f'[data-node-id="{node_id}"]')
+
+
+def port(page: Any, node_id: str, port_name: str) -> Any:
+    return page.locator(
+        f'[data-node-id="{node_id}"] .react-flow__handle.source[data-handleid="{port_name}"]'
+    )
+
+
+def edge(page: Any, source: str, port_name: str) -> Any:
+    return page.locator(f'[data-testid="rf__edge-{source}:{port_name}"]')
+
+
+def open_editor(page: Any, flow_id: str) -> None:
+    page.goto(f"/flows/{flow_id}")
+    page.locator(".react-flow__node").first.wait_for()
+    page.wait_for_selector('[data-testid="validity"]:not(:has-text("Checking"))')
+
+
+def drag_from_palette(page: Any, node_type: str, x: float, y: float) -> None:
+    """Drop a palette entry at canvas-relative pixel (x, y)."""
+    page.drag_and_drop(
+        f'[data-palette-type="{node_type}"]',
+        '[data-testid="canvas"] .react-flow__pane',
+        target_position={"x": x, "y": y},
+    )
+
+
+def _center(locator: Any) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None, "element is not visible"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def connect(page: Any, source: str, port_name: str, target: str) -> None:
+    """Drag from a node's port handle and drop onto the target node's card."""
+    sx, sy = _center(port(page, source, port_name))
+    tx, ty = _center(node(page, target))
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    steps = 12
+    for i in range(1, steps + 1):
+        page.mouse.move(sx + (tx - sx) * i / steps, sy + (ty - sy) * i / steps)
+    page.mouse.up()
+
+
+def wait_saved(page: Any) -> None:
+    page.wait_for_selector(SAVED, timeout=10_000)
+
+
+def press(page: Any, combo: str) -> None:
+    """Press a shortcut on the canvas (focus outside any text field)."""
+    page.keyboard.press(combo)
