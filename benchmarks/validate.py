@@ -73,7 +73,7 @@ def build_flow(target_nodes: int) -> dict[str, Any]:
                     nid = new("say", {"text": f"You chose {digit}. {{{{ vars.choice }}}}"})
                 edges.append({"from": prev, "port": port, "to": nid})
                 prev, port = nid, "next"
-            if len(nodes) + 10 * (len(pending) + 1) < target_nodes:
+            if len(nodes) + 12 * (len(pending) + 1) < target_nodes:
                 nxt = menu()
                 pending.append(nxt)
             elif digit == "1":

@@ -112,6 +112,33 @@ class Flow:
 
         return to_svg(self, **kw)
 
+    def simulate(
+        self,
+        press: list[str] | tuple[str, ...] = (),
+        *,
+        callee: str = "answer",
+        talk: float | None = None,
+        cli: str | None = None,
+        to: str | None = None,
+        at: Any = None,
+    ) -> Any:
+        """Call this flow with the simulated platform; returns the transcript.
+
+        ``press`` are the caller's steps at each prompt (``"1"``, ``"4321#"``,
+        ``"!1"`` during the prompt, ``"silence"``, ``"hangup"``), as
+        ``designer simulate --press``.  The flow runs in a private in-process
+        app (nothing is stored); ``at`` (a datetime) is when the call starts.
+        """
+        from designer.simulator.script import DEFAULT_TALK_S, Script
+        from designer.web.sim import DEFAULT_CLI, DEFAULT_TO, Sandbox
+
+        if isinstance(press, str):
+            raise InvalidDocument("press is a list of steps, e.g. ['1', '4321#'], not one string")
+        script = Script.parse(press, callee=callee,
+                              talk=DEFAULT_TALK_S if talk is None else talk)  # fmt: skip
+        with Sandbox(self.to_dict(), number=to or DEFAULT_TO, started_at=at) as sandbox:
+            return sandbox.call(script, cli=cli or DEFAULT_CLI)
+
     def _repr_svg_(self) -> str:
         return self.to_svg()
 

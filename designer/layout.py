@@ -62,7 +62,9 @@ def _ports_in_order(flow: Flow, node_id: str) -> list[tuple[str, str]]:
     """``(port, target)`` of a node's edges in the order its type lists the ports."""
     edges = flow.out_edges.get(node_id, {})
     nt = node_type(flow.by_id[node_id].type)
-    order = {port: i for i, port in enumerate(nt.port_names(flow.by_id[node_id].data) if nt else ())}
+    order = {
+        port: i for i, port in enumerate(nt.port_names(flow.by_id[node_id].data) if nt else ())
+    }
     return sorted(edges.items(), key=lambda item: order.get(item[0], len(order)))
 
 

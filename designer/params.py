@@ -85,24 +85,33 @@ def check_params(
     ``flow_locale`` is the locale a node inherits when it sets none; when it is
     not one Sinch speaks, each node that would inherit it is reported.
     """
+    return checker(node_type, flow_locale)(data)
+
+
+def checker(node_type: NodeType, flow_locale: str | None = None) -> Callable[[Any], list[Problem]]:
+    """``check_params`` for many nodes of one type: the schema is compiled once."""
     check, ctx = _compiled(node_type)
-    out: list[Problem] = []
-    check(data, "", ctx, out)
-    if (
-        flow_locale is not None
-        and flow_locale not in _LOCALE_SET
-        and "locale" in node_type.params
-        and isinstance(data, dict)
-        and _unset(data.get("locale"))
-    ):
-        out.append(
-            (
-                "locale",
-                f"{node_type.label} sets no locale, and the flow's locale {_show(flow_locale)} "
-                f"is not one Sinch speaks{_suggest(flow_locale, LOCALES)}",
-            )
+    inherits = (
+        flow_locale is not None and flow_locale not in _LOCALE_SET and "locale" in node_type.params
+    )
+    inherited = (
+        (
+            "locale",
+            f"{node_type.label} sets no locale, and the flow's locale {_show(flow_locale)} "
+            f"is not one Sinch speaks{_suggest(flow_locale, LOCALES)}",
         )
-    return out
+        if inherits
+        else None
+    )
+
+    def run(data: Any) -> list[Problem]:
+        out: list[Problem] = []
+        check(data, "", ctx, out)
+        if inherited is not None and isinstance(data, dict) and _unset(data.get("locale")):
+            out.append(inherited)
+        return out
+
+    return run
 
 
 def template_error(source: str) -> str | None:
@@ -159,6 +168,8 @@ def prompt_error(source: str) -> str | None:
             pos = stop + 1
             continue
         kind = tag.group(1)
+        if kind.lower() in PROMPT_SEGMENT_KINDS and kind not in PROMPT_SEGMENT_KINDS:
+            return f"write '#{kind}[' in lower case: '#{kind.lower()}['"
         if kind not in PROMPT_SEGMENT_KINDS:
             return (
                 f"unknown prompt segment '#{kind}[' "

@@ -60,7 +60,9 @@ _HEAT_LOW = (0xFF, 0xF7, 0xEC)
 _HEAT_HIGH = (0xE3, 0x4A, 0x33)
 
 
-def _finding_fields(finding: Finding | Mapping[str, Any]) -> tuple[str, str | None, str | None, str]:
+def _finding_fields(
+    finding: Finding | Mapping[str, Any],
+) -> tuple[str, str | None, str | None, str]:
     if isinstance(finding, Mapping):
         get = finding.get
     else:
@@ -159,7 +161,7 @@ def to_dot(
         tooltip = [f"{node.id} ({node.type})"]
         if node.id in heat:
             attrs["fillcolor"] = _heat_fill(heat[node.id], top)
-            attrs["xlabel"] = _label(f"× {heat[node.id]}")
+            attrs["xlabel"] = _label(f"{heat[node.id]} calls")
             tooltip.append(f"{heat[node.id]} call(s)")
         problems = node_findings.get(node.id)
         if problems:
@@ -209,11 +211,25 @@ def to_dot(
         if node_id not in known or (node_id, port) in drawn:
             continue
         stub = f"stub/{n}"
-        graph.node(stub, label="", shape="point", width="0.12", color=_SEVERITY["error"][0],
-                   id=f"stub-{node_id}-{port}", tooltip=_label(*(m for _, m in problems)))  # fmt: skip
-        graph.edge(node_id, stub, label=_label(port), style="dashed",
-                   color=_SEVERITY["error"][0], fontcolor=_SEVERITY["error"][0],
-                   id=f"edge-{node_id}-{port}")  # fmt: skip
+        red = _SEVERITY["error"][0]
+        graph.node(
+            stub,
+            label="",
+            shape="point",
+            width="0.12",
+            color=red,
+            id=f"stub-{node_id}-{port}",
+            tooltip=_label(*(m for _, m in problems)),
+        )
+        graph.edge(
+            node_id,
+            stub,
+            label=_label(port),
+            style="dashed",
+            color=red,
+            fontcolor=red,
+            id=f"edge-{node_id}-{port}",
+        )
     return graph.source
 
 

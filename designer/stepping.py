@@ -279,7 +279,9 @@ def _action(flow: Flow, node: Node, nt: NodeType, render: Render) -> dict[str, A
 
 def _run_menu(flow: Flow, node: Node, nt: NodeType, render: Render) -> dict[str, Any]:
     params = _params(flow, node, nt, render)
-    menu_fields = {svaml_key: params[key] for key, svaml_key in _MENU_LEVEL.items() if key in params}
+    menu_fields = {
+        svaml_key: params[key] for key, svaml_key in _MENU_LEVEL.items() if key in params
+    }
     menu_fields.setdefault("maxDigits", nt.params["maxDigits"].get("default", 1))
     options = None
     if node.type == "menu":

@@ -447,7 +447,9 @@ def _check_action(item: Any, event: str | None, problems: list[str]) -> str | No
     where = f"action ({name})"
     if event is not None and name not in ACTIONS_ALLOWED.get(event, frozenset()):
         allowed = ", ".join(sorted(ACTIONS_ALLOWED.get(event, ()))) or "none"
-        problems.append(f"action: {name} is not accepted in a {event} response (allowed: {allowed})")
+        problems.append(
+            f"action: {name} is not accepted in a {event} response (allowed: {allowed})"
+        )
     if name in ("connectPstn", "connectSip"):
         _check_max_duration(item, where, CONNECT_MAX_DURATION, problems)
         _check_bool(item, "suppressCallbacks", where, problems)

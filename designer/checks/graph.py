@@ -6,7 +6,7 @@ exit searches) are plain list indexing.  networkx does the one algorithm
 worth a library, strongly connected components, on the part of the graph
 that can hold a cycle at all (``cyclic_components``).
 
-Edges are sorted into what the engine can actually take (``ports``, ``succ``,
+Edges are sorted into what the engine can actually take (``ports`` and
 ``pred``) and what it cannot: an edge from a port the node does not have, a
 second edge on one port, an edge into ``start``, an edge naming a missing
 node.  Those are reported here as ``dangling-edge`` / ``duplicate-edge``; the
@@ -36,6 +36,8 @@ TERMINAL = "terminal"
 
 @dataclass
 class FlowGraph:
+    """Numbered nodes, usable edges, and what was wrong with the others."""
+
     nodes: list[Node]  # document order; node i is ``nodes[i]``
     order: dict[str, int]  # node id -> number
     types: list[NodeType | None]  # None: not in the registry (reported once)
@@ -73,8 +75,10 @@ def build(flow: Flow) -> FlowGraph:
         pred=pred,
         starts=[i for i, kind in enumerate(kinds) if kind == START],
     )
+    static = {name: _static_ports(t) for name, t in NODE_TYPES.items() if not t.dynamic_ports}
     specs = [
-        None if t is None else _port_spec(t, node) for t, node in zip(types, nodes, strict=True)
+        static.get(node.type) or (None if t is None else _port_spec(t, node))
+        for t, node in zip(types, nodes, strict=True)
     ]
     number = order.get
     for e in flow.edges:
@@ -91,12 +95,14 @@ def build(flow: Flow) -> FlowGraph:
     # second time, unknown types and nodes with an unconnected required port.
     exits = [kind is None or kind in (ACTION, TERMINAL) for kind in kinds]
     for i, spec in enumerate(specs):
-        if spec is not None and spec[1]:
-            out = ports[i]
-            missing = [p for p in spec[1] if p not in out]
-            if missing:
-                g.open_ports[i] = missing
+        if spec is None:
+            continue
+        out = ports[i]
+        for port in spec[1]:
+            if port not in out:
+                g.open_ports[i] = [p for p in spec[1] if p not in out]
                 exits[i] = True
+                break
     g.exits = exits
     return g
 

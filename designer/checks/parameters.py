@@ -8,11 +8,12 @@ that would shadow each other's ports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from designer.checks.graph import FlowGraph
 from designer.findings import Finding
-from designer.params import check_params, utf8_len
+from designer.params import checker, utf8_len
 from designer.registry import COOKIE_MAX_BYTES, LOCALES
 
 COOKIE_TYPE = "setCookie"
@@ -21,15 +22,25 @@ BRANCH_ELSE = "else"
 
 
 def node_parameters(g: FlowGraph, flow_locale: str) -> list[Finding]:
+    """Each node against its schema; an unknown flow locale where a node inherits it.
+
+    A flow whose every speaking node sets its own locale (or that has none)
+    still gets one flow-wide finding for its unknown locale.
+    """
     out = []
-    locale_reported = False
+    inherited = False
+    checkers: dict[str, Callable[[Any], list[tuple[str, str]]]] = {}
     for n, t in zip(g.nodes, g.types, strict=True):
         if t is None:
             continue
-        for path, message in check_params(t, n.data, flow_locale):
-            locale_reported = locale_reported or (path == "locale" and "flow's locale" in message)
+        check = checkers.get(t.type)
+        if check is None:
+            check = checkers[t.type] = checker(t, flow_locale)
+        for _, message in check(n.data):
             out.append(Finding("error", "invalid-parameter", message, n.id))
-    if flow_locale not in LOCALES and not locale_reported:
+        if not inherited and "locale" in t.params and n.data.get("locale") in (None, ""):
+            inherited = True
+    if flow_locale not in LOCALES and not inherited:
         out.append(
             Finding(
                 "error",

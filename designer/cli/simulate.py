@@ -233,8 +233,9 @@ def _session_call(server: HttpTransport, body: dict[str, Any], as_json: bool) ->
 
 def _random(document: dict[str, Any], n: int, seed: int, as_json: bool) -> bool:
     from designer.simulator.randomwalk import random_walks
+    from designer.web.sim import Sandbox
 
-    report = random_walks(document, n, seed)
+    report = random_walks(document, n, seed, sandbox=Sandbox)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -244,12 +245,13 @@ def _random(document: dict[str, Any], n: int, seed: int, as_json: bool) -> bool:
 
 def _replay(server: HttpTransport, callid: str, as_json: bool) -> bool:
     from designer.simulator.replay import replay
+    from designer.web.sim import Sandbox
 
     call = _api(server, "get", f"/api/calls/{quote(callid, safe='@')}")
     if not call.get("flow"):
         raise BadRequest(f"call {callid!r} was not routed to a flow: nothing to replay")
     flow = _api(server, "get", f"/api/flows/{quote(call['flow'])}")
-    report = replay(call, flow["document"])
+    report = replay(call, flow["document"], sandbox=Sandbox)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

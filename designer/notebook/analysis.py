@@ -61,8 +61,11 @@ def flow_order(flow: Flow | Mapping[str, Any]) -> list[tuple[str, int | None]]:
             if node in order:
                 continue
             order[node] = depth
-            following.extend(t for t in flow.out_edges.get(node, {}).values()
-                             if t in flow.by_id and t not in order)  # fmt: skip
+            following.extend(
+                t
+                for t in flow.out_edges.get(node, {}).values()
+                if t in flow.by_id and t not in order
+            )
         frontier, depth = following, depth + 1
     for node in flow.nodes:
         order.setdefault(node.id, None)
@@ -122,10 +125,12 @@ def dropoff(calls: pd.DataFrame, outcomes: Iterable[str] = DROP_OUTCOMES) -> pd.
     """
     _need(calls, ["path", "outcome"], "calls")
     wanted = set(outcomes)
-    frame = pd.DataFrame({
-        "node": last_nodes(calls).to_numpy(),
-        "dropped": calls["outcome"].isin(wanted).to_numpy(),
-    }).dropna(subset=["node"])  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "node": last_nodes(calls).to_numpy(),
+            "dropped": calls["outcome"].isin(wanted).to_numpy(),
+        }
+    ).dropna(subset=["node"])
     table = frame.groupby("node").agg(ended=("dropped", "size"), dropped=("dropped", "sum"))
     table = table.astype("int64")
     table["reached"] = reached(calls).reindex(table.index, fill_value=0).astype("int64")
@@ -216,8 +221,10 @@ def menu_problems(
     types = node_types(events, flow)
     inputs = _input_events(events)
     inputs = inputs[inputs["node"].map(lambda n: types.get(n) in INPUT_TYPES)]
-    verdicts = [classify_input(k, p, v) for k, p, v in zip(inputs["type"], inputs["port"],
-                                                             inputs["value"], strict=True)]  # fmt: skip
+    verdicts = [
+        classify_input(k, p, v)
+        for k, p, v in zip(inputs["type"], inputs["port"], inputs["value"], strict=True)
+    ]
     pairs = pd.DataFrame({"node": inputs["node"].to_numpy(), "verdict": verdicts})
     table = pairs.groupby(["node", "verdict"]).size().unstack(fill_value=0)
     table = table.reindex(columns=["chosen", "timeout", "invalid", "hangup"], fill_value=0)
@@ -239,7 +246,8 @@ def menu_problems(
     return out.sort_values(["rate", "problems"], ascending=False, kind="stable")
 
 
-def _outcomes(calls: pd.DataFrame) -> pd.Series:
+def outcome_labels(calls: pd.DataFrame) -> pd.Series:
+    """Each call's outcome, ``in progress`` for calls that have not ended."""
     return calls["outcome"].astype(object).where(calls["outcome"].notna(), IN_PROGRESS)
 
 
@@ -250,20 +258,25 @@ def duration_by_outcome(calls: pd.DataFrame) -> pd.DataFrame:
     are left out.  Sorted by the number of calls.
     """
     _need(calls, ["outcome", "duration"], "calls")
-    frame = pd.DataFrame({
-        "outcome": _outcomes(calls).to_numpy(),
-        "duration": pd.to_numeric(calls["duration"], errors="coerce").astype("float64")
-        .to_numpy(),
-    }).dropna(subset=["duration"])  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "outcome": outcome_labels(calls).to_numpy(),
+            "duration": pd.to_numeric(calls["duration"], errors="coerce")
+            .astype("float64")
+            .to_numpy(),
+        }
+    ).dropna(subset=["duration"])
     grouped = frame.groupby("outcome")["duration"]
-    table = pd.DataFrame({
-        "calls": grouped.size().astype("int64"),
-        "mean": grouped.mean(),
-        "median": grouped.median(),
-        "p90": grouped.quantile(0.9),
-        "max": grouped.max(),
-        "total": grouped.sum(),
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "calls": grouped.size().astype("int64"),
+            "mean": grouped.mean(),
+            "median": grouped.median(),
+            "p90": grouped.quantile(0.9),
+            "max": grouped.max(),
+            "total": grouped.sum(),
+        }
+    )
     table.index.name = "outcome"
     return table.sort_values("calls", ascending=False, kind="stable")
 
@@ -281,8 +294,9 @@ def calls_per_hour(calls: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
             started = started.dt.tz_convert(tz)
         except Exception as exc:  # pytz/zoneinfo raise different classes for unknown zones
             raise BadRequest(f"unknown time zone {tz!r}: {exc}") from None
-    frame = pd.DataFrame({"hour": started.dt.hour.to_numpy(),
-                          "outcome": _outcomes(calls).to_numpy()}).dropna()  # fmt: skip
+    frame = pd.DataFrame(
+        {"hour": started.dt.hour.to_numpy(), "outcome": outcome_labels(calls).to_numpy()}
+    ).dropna()
     table = frame.groupby(["hour", "outcome"]).size().unstack(fill_value=0)
     table = table.reindex(index=range(24), fill_value=0).fillna(0).astype("int64")
     table = table[table.sum().sort_values(ascending=False, kind="stable").index]

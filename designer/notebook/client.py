@@ -274,8 +274,9 @@ class Designer:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Call summaries as the API serves them, newest first, paging through all of them."""
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                                  or limit < 0):  # fmt: skip
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
             raise BadRequest(f"limit must be a non-negative integer or None, got {limit!r}")
         query: dict[str, Any] = {
             "flow": flow,
@@ -316,8 +317,15 @@ class Designer:
         """
         from designer.notebook import frames
 
-        items = self.call_items(flow=flow, number=number, result=result, since=since,
-                                until=until, simulated=simulated, limit=limit)  # fmt: skip
+        items = self.call_items(
+            flow=flow,
+            number=number,
+            result=result,
+            since=since,
+            until=until,
+            simulated=simulated,
+            limit=limit,
+        )
         events = self._events_of([i["callid"] for i in items]) if paths else None
         return frames.calls_frame(frames.call_rows_from_api(items, events))
 
@@ -349,8 +357,9 @@ class Designer:
             return {}
         with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, len(ids))) as pool:
             bodies = pool.map(self.call, ids)
-            return {callid: body.get("events") or [] for callid, body in zip(ids, bodies,
-                                                                             strict=True)}
+            return {
+                callid: body.get("events") or [] for callid, body in zip(ids, bodies, strict=True)
+            }
 
     # --- the simulator ------------------------------------------------------------------
     def simulate(
@@ -401,8 +410,9 @@ class Designer:
         return self._json(self.request("POST", path, json=body))
 
     # --- live ---------------------------------------------------------------------------
-    def live(self, *, flow: str | None = None, call: str | None = None,
-             **kw: Any) -> AsyncIterator[dict[str, Any]]:  # fmt: skip
+    def live(
+        self, *, flow: str | None = None, call: str | None = None, **kw: Any
+    ) -> AsyncIterator[dict[str, Any]]:
         """``designer.notebook.live`` on this server (same token)."""
         from designer.notebook.live import live
 

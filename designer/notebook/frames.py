@@ -42,8 +42,21 @@ if TYPE_CHECKING:
     from designer.notebook.client import Designer
     from designer.repository import CallEvent, CallRecord, Repository
 
-CALL_COLUMNS = ["callid", "flow", "version", "number", "cli", "started", "ended", "duration",
-                "outcome", "path", "reason", "state", "simulated"]  # fmt: skip
+CALL_COLUMNS = [
+    "callid",
+    "flow",
+    "version",
+    "number",
+    "cli",
+    "started",
+    "ended",
+    "duration",
+    "outcome",
+    "path",
+    "reason",
+    "state",
+    "simulated",
+]
 EVENT_COLUMNS = ["callid", "seq", "ts", "kind", "node", "flow", "type", "port", "value", "data"]
 FLOW_COLUMNS = ["id", "name", "revision", "latest_version", "nodes", "created", "updated"]
 VERSION_COLUMNS = ["flow", "number", "comment", "published_by", "published_at"]
@@ -74,18 +87,20 @@ def events_frame(events: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for e in events:
         data = e.get("data") if isinstance(e.get("data"), Mapping) else {}
-        rows.append({
-            "callid": e.get("callid"),
-            "seq": e.get("seq"),
-            "ts": e.get("ts"),
-            "kind": e.get("kind"),
-            "node": e.get("node"),
-            "flow": e.get("flow"),
-            "type": _text(data.get("type")),
-            "port": _text(data.get("port")),
-            "value": _text(data.get("value")),
-            "data": dict(data),
-        })  # fmt: skip
+        rows.append(
+            {
+                "callid": e.get("callid"),
+                "seq": e.get("seq"),
+                "ts": e.get("ts"),
+                "kind": e.get("kind"),
+                "node": e.get("node"),
+                "flow": e.get("flow"),
+                "type": _text(data.get("type")),
+                "port": _text(data.get("port")),
+                "value": _text(data.get("value")),
+                "data": dict(data),
+            }
+        )
     frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     frame["ts"] = _times(frame["ts"])
     frame["seq"] = pd.array(frame["seq"].tolist(), dtype="Int64")
@@ -99,8 +114,9 @@ def _text(value: Any) -> str | None:
 def path_of(events: Iterable[Mapping[str, Any]]) -> list[str]:
     """The node ids a call visited, in ``seq`` order, from its trace events."""
     ordered = sorted(events, key=lambda e: e.get("seq") or 0)
-    return [e["node"] for e in ordered if e.get("kind") == "node" and isinstance(e.get("node"),
-                                                                                  str)]  # fmt: skip
+    return [
+        e["node"] for e in ordered if e.get("kind") == "node" and isinstance(e.get("node"), str)
+    ]
 
 
 def call_rows_from_api(
@@ -136,21 +152,23 @@ def call_rows_from_records(
     rows = []
     for c in records:
         trace = [e.to_dict() for e in events.get(c.callid, [])] if events is not None else []
-        rows.append({
-            "callid": c.callid,
-            "flow": c.flow_id,
-            "version": c.version,
-            "number": c.to,
-            "cli": c.cli,
-            "started": c.started_at,
-            "ended": c.ended_at,
-            "duration": c.duration,
-            "outcome": c.result,
-            "path": path_of(trace),
-            "reason": c.reason,
-            "state": c.state,
-            "simulated": bool(c.simulated),
-        })  # fmt: skip
+        rows.append(
+            {
+                "callid": c.callid,
+                "flow": c.flow_id,
+                "version": c.version,
+                "number": c.to,
+                "cli": c.cli,
+                "started": c.started_at,
+                "ended": c.ended_at,
+                "duration": c.duration,
+                "outcome": c.result,
+                "path": path_of(trace),
+                "reason": c.reason,
+                "state": c.state,
+                "simulated": bool(c.simulated),
+            }
+        )
     return rows
 
 
@@ -269,9 +287,14 @@ def _records(
 
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise BadRequest(f"limit must be a non-negative integer or None, got {limit!r}")
-    filters = CallFilter(flow_id=flow, number=number, result=result,
-                         since=_moment(since, "since"), until=_moment(until, "until"),
-                         simulated=simulated)  # fmt: skip
+    filters = CallFilter(
+        flow_id=flow,
+        number=number,
+        result=result,
+        since=_moment(since, "since"),
+        until=_moment(until, "until"),
+        simulated=simulated,
+    )
     found: list[CallRecord] = []
     while limit is None or len(found) < limit:
         size = DB_PAGE if limit is None else min(DB_PAGE, limit - len(found))
@@ -305,11 +328,27 @@ def calls(
     """
     designer = _designer(source)
     if designer is not None:
-        return designer.calls(flow=flow, number=number, since=since, until=until, result=result,
-                              limit=limit, simulated=simulated, paths=paths)  # fmt: skip
+        return designer.calls(
+            flow=flow,
+            number=number,
+            since=since,
+            until=until,
+            result=result,
+            limit=limit,
+            simulated=simulated,
+            paths=paths,
+        )
     with _Opened(source) as repo:
-        records = _records(repo, flow=flow, number=number, result=result, since=since,
-                           until=until, simulated=simulated, limit=limit)  # fmt: skip
+        records = _records(
+            repo,
+            flow=flow,
+            number=number,
+            result=result,
+            since=since,
+            until=until,
+            simulated=simulated,
+            limit=limit,
+        )
         events = {c.callid: repo.list_events(c.callid) for c in records} if paths else None
     return calls_frame(call_rows_from_records(records, events))
 
@@ -334,7 +373,15 @@ def events(
     with _Opened(source) as repo:
         if callid is not None:
             return events_frame(e.to_dict() for e in repo.list_events(callid))
-        records = _records(repo, flow=flow, number=None, result=None, since=since, until=until,
-                           simulated=None, limit=limit)  # fmt: skip
+        records = _records(
+            repo,
+            flow=flow,
+            number=None,
+            result=None,
+            since=since,
+            until=until,
+            simulated=None,
+            limit=limit,
+        )
         rows = [e.to_dict() for c in reversed(records) for e in repo.list_events(c.callid)]
     return events_frame(rows)

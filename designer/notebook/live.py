@@ -85,8 +85,9 @@ async def live(
     stop_at_end = (call is not None) if until_ended is None else until_ended
     headers = {"authorization": f"Bearer {token}"} if token else None
     try:
-        socket = await connect(target, additional_headers=headers, open_timeout=OPEN_TIMEOUT_S,
-                               max_size=None)  # fmt: skip
+        socket = await connect(
+            target, additional_headers=headers, open_timeout=OPEN_TIMEOUT_S, max_size=None
+        )
     except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
         raise ServerUnreachable(f"cannot open the trace websocket {target}: {exc}") from None
     sent = 0

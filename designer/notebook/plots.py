@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from designer.flow import Flow
-from designer.notebook.analysis import _as_flow, node_counts
+from designer.notebook.analysis import _as_flow, node_counts, outcome_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -103,15 +103,21 @@ def plot_menu_choices(choices: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 def plot_duration_by_outcome(calls: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Box plot of call duration (seconds) per outcome."""
-    from designer.notebook.analysis import _outcomes
-
-    frame = pd.DataFrame({"outcome": _outcomes(calls).to_numpy(),
-                          "duration": pd.to_numeric(calls["duration"], errors="coerce")
-                          .astype("float64").to_numpy()}).dropna()  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "outcome": outcome_labels(calls).to_numpy(),
+            "duration": pd.to_numeric(calls["duration"], errors="coerce")
+            .astype("float64")
+            .to_numpy(),
+        }
+    ).dropna()
     order = frame["outcome"].value_counts().index.tolist()
     ax = _axes(ax, (7, 3.5))
-    ax.boxplot([frame.loc[frame["outcome"] == o, "duration"].to_numpy() for o in order],
-               tick_labels=order, vert=False)  # fmt: skip
+    ax.boxplot(
+        [frame.loc[frame["outcome"] == o, "duration"].to_numpy() for o in order],
+        tick_labels=order,
+        vert=False,
+    )
     ax.invert_yaxis()
     ax.set_xlabel("duration (s)")
     ax.set_title("Call duration by outcome")

@@ -124,13 +124,17 @@ class LiveFlow:
         """The widget's content: the picture and the latest events."""
         picture = svg if svg is not None else self.svg()
         calls = len(self.active)
-        head = (f"<div><b>{html.escape(self.flow.name)}</b> — {calls} call(s) in progress, "
-                f"{len(self.events)} event(s)</div>")  # fmt: skip
+        head = (
+            f"<div><b>{html.escape(self.flow.name)}</b> — {calls} call(s) in progress, "
+            f"{len(self.events)} event(s)</div>"
+        )
         log = html.escape("\n".join(self._log)) or "waiting for calls…"
         if self.error is not None:
             log += "\n" + html.escape(f"stopped: {self.error}")
-        return (f"{head}<div style='overflow:auto'>{picture}</div>"
-                f"<pre style='font-size:11px;margin:4px 0'>{log}</pre>")  # fmt: skip
+        return (
+            f"{head}<div style='overflow:auto'>{picture}</div>"
+            f"<pre style='font-size:11px;margin:4px 0'>{log}</pre>"
+        )
 
     # --- the widget -------------------------------------------------------------------
     @property
@@ -173,8 +177,7 @@ class LiveFlow:
         """Read the flow's live events until stopped, re-drawing as they arrive."""
         painter = asyncio.create_task(self._paint())
         try:
-            async for event in live(self.url, flow=self.flow_id, token=self.token,
-                                    **live_options):  # fmt: skip
+            async for event in live(self.url, flow=self.flow_id, token=self.token, **live_options):
                 self.feed(event)
         except asyncio.CancelledError:
             raise

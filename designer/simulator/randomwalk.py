@@ -22,13 +22,14 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from designer.flow import Flow
 from designer.registry import node_type
+from designer.simulator.line import LineFactory
 from designer.simulator.platform import CallSettings, Phase, SimulatedCall
 from designer.simulator.transcript import Transcript, attach_trace
 
@@ -50,13 +51,6 @@ WEIGHTS_COLLECT = {"literal": 3.0, "digits": 3.0, "hash": 0.4, "silence": 1.5, "
 # so that its timeout and invalid ports are taken too.
 MOODS = {"normal": 7.0, "silent": 1.5, "wrong": 1.5}
 WEIGHTS_CALLEE = {"answer": 5.0, "busy": 1.0, "noanswer": 1.0, "failed": 1.0}
-
-
-class Line(Protocol):
-    """Where the calls go: ``designer.web.sim.Sandbox`` (an app running the flow)."""
-
-    def dial(self, *, rng: random.Random, started_at: datetime, cli: str) -> SimulatedCall: ...
-    def events(self, callid: str) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -163,23 +157,18 @@ def random_walks(
     n: int,
     seed: int,
     *,
-    line: Line | None = None,
+    sandbox: LineFactory,
     max_callbacks: int = MAX_CALLBACKS,
 ) -> WalkReport:
     """Place ``n`` calls by random callers; coverage and errors in a report.
 
-    ``line`` is where the calls go; by default a private in-process app
-    running ``flow`` (``designer.web.sim.Sandbox``), so nothing is stored.
+    ``sandbox`` builds the private app the calls go to, e.g.
+    ``designer.web.sim.Sandbox`` (in-process, in-memory: nothing is stored).
     """
     if n < 1:
         raise ValueError("the number of calls must be at least 1")
     flow = flow if isinstance(flow, Flow) else Flow.from_dict(flow)
-    close: Callable[[], None] | None = None
-    if line is None:
-        from designer.web.sim import Sandbox  # the in-process app (imports Flask)
-
-        sandbox = Sandbox(flow.to_dict())
-        line, close = sandbox, sandbox.close
+    line = sandbox(flow.to_dict())
     rng = random.Random(seed)
     literals = digit_literals(flow)
     phones = phone_literals(flow)
@@ -199,8 +188,7 @@ def random_walks(
             attach_trace(call.transcript, line.events(call.callid))
             _account(report, flow, index, call, inputs)
     finally:
-        if close is not None:
-            close()
+        line.close()
     return report
 
 

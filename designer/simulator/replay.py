@@ -22,7 +22,8 @@ from typing import Any
 
 from designer.errors import BadRequest
 from designer.simulator import prompts
-from designer.simulator.platform import SIMULATED_CUSTOM, CallSettings, SimulatedCall
+from designer.simulator.line import LineFactory
+from designer.simulator.platform import CallSettings
 from designer.simulator.script import Callee, HangUp, Press, Script, Silence, Step, run
 from designer.simulator.transcript import Transcript, attach_trace
 
@@ -209,31 +210,25 @@ def replay(
     call: Mapping[str, Any],
     document: Mapping[str, Any],
     *,
-    line: Any = None,
+    sandbox: LineFactory,
 ) -> ReplayReport:
     """Play a stored call's inputs against ``document`` (the flow's current draft).
 
-    ``line`` is where the replayed call goes; by default a private in-process
-    app running ``document`` on the call's number (``designer.web.sim.Sandbox``).
+    ``sandbox`` builds the private app the replayed call goes to, bound to the
+    call's number (``designer.web.sim.Sandbox``).  The replay keeps the
+    call's caller number and start time.
     """
     callid = str(call.get("callid") or "")
     script = caller_script(call)
     started = _time({"timestamp": call.get("startedAt")})
-    to, cli = call.get("to") or "+46812345678", call.get("cli") or "+46708168731"
-    close = None
-    if line is None:
-        from designer.web.sim import Sandbox  # the in-process app (imports Flask)
-
-        line = Sandbox(document, number=to, started_at=started)
-        close = line.close
+    to, cli = call.get("to") or CallSettings.to, call.get("cli") or CallSettings.cli
+    line = sandbox(document, number=to, started_at=started)
     try:
-        settings = CallSettings(cli=cli, to=to, custom=SIMULATED_CUSTOM)
-        simulated = SimulatedCall(line.send, started or line.started_at, settings)
+        simulated = line.dial(cli=cli, started_at=started)
         run(simulated, script)
         attach_trace(simulated.transcript, line.events(simulated.callid))
     finally:
-        if close is not None:
-            close()
+        line.close()
     transcript = simulated.transcript
     return ReplayReport(
         callid=callid,

@@ -32,7 +32,9 @@ worker answers 404 for a session it does not hold.
 
 ``Sandbox`` runs a flow document in a private app with an in-memory
 repository (the CLI on a flow file, random walks, replays): nothing it does
-touches the real database.
+touches the real database.  It is the ``LineFactory`` that
+``designer.simulator.randomwalk`` and ``replay`` take; ``call_flow`` places
+one scripted call in it (notebooks).
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 
 from designer.errors import BadRequest, NotFound
+from designer.flow import Flow
 from designer.repository import CallRecord, NumberBinding, Repository, check_e164
 from designer.simulator.platform import (
     CALLEE_OUTCOMES,
@@ -311,6 +315,27 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def call_flow(
+    flow: Flow | Mapping[str, Any] | str | Path,
+    *steps: str,
+    callee: str = "answer",
+    at: datetime | None = None,
+    cli: str = DEFAULT_CLI,
+    seed: int | None = None,
+) -> Transcript:
+    """Call a flow (object, document or file) in a sandbox: for notebooks and scripts.
+
+    ``steps`` are script steps in text form (``"1"``, ``"4321#"``, ``"silence"``,
+    ``"hangup"``); ``at`` is when the call starts (opening hours), default now.
+    """
+    if isinstance(flow, str | Path):
+        flow = Flow.load(flow)
+    document = flow.to_dict() if isinstance(flow, Flow) else dict(flow)
+    rng = random.Random(seed) if seed is not None else None
+    with Sandbox(document, started_at=at) as sandbox:
+        return sandbox.call(Script.parse(steps, callee=callee), cli=cli, rng=rng)
 
 
 # --- HTTP ------------------------------------------------------------------------------

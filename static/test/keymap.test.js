@@ -73,3 +73,14 @@ describe('keymap', () => {
     assert.equal(new Set(listed).size, listed.length);
   });
 });
+
+describe('keymap scopes', () => {
+  it('keeps canvas shortcuts off while focus is in a panel', () => {
+    const button = { tagName: 'BUTTON' };
+    const ev = { key: 'Backspace', code: '', ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, target: button };
+    assert.equal(actionFor(ev, { onCanvas: true }), 'delete');
+    assert.equal(actionFor(ev, { onCanvas: false }), null);
+    const undo = { ...ev, key: 'z', ctrlKey: true };
+    assert.equal(actionFor(undo, { onCanvas: false }), 'undo', 'history works from anywhere');
+  });
+});

@@ -41,6 +41,17 @@ def drag_from_palette(page: Any, node_type: str, x: float, y: float) -> None:
     )
 
 
+def beside(page: Any, node_id: str, dx: float = 360, dy: float = 0) -> tuple[float, float]:
+    """Canvas-relative pixel ``dx`` to the right of a node's centre (to drop a card there)."""
+    pane = page.locator('[data-testid="canvas"] .react-flow__pane').bounding_box()
+    box = node(page, node_id).bounding_box()
+    assert pane and box, "canvas or node not visible"
+    return (
+        box["x"] - pane["x"] + box["width"] / 2 + dx,
+        box["y"] - pane["y"] + box["height"] / 2 + dy,
+    )
+
+
 def _center(locator: Any) -> tuple[float, float]:
     box = locator.bounding_box()
     assert box is not None, "element is not visible"

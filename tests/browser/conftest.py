@@ -116,7 +116,7 @@ def screenshot(page: Any, name: str) -> Path:
     """Save a full-window screenshot under test-artifacts/screenshots/NAME.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), animations="disabled")
     return path
 
 

@@ -10,6 +10,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.browser.canvas import (
+    beside,
     connect,
     drag_from_palette,
     edge,
@@ -43,7 +44,7 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
     flow_id = create_flow(api, new_flow("Built by hand"))
     open_editor(page, flow_id)
 
-    drag_from_palette(page, "say", 420, 260)
+    drag_from_palette(page, "say", *beside(page, "start"))
     expect(node(page, "say")).to_be_visible()
     # The inspector opens on the new node with the registry's form.
     expect(page.locator('[data-inspector-node="say"]')).to_be_visible()
@@ -60,7 +61,7 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
     expect(page.get_by_test_id("publish")).to_be_disabled()
     screenshot(page, "editor-dead-end")
 
-    drag_from_palette(page, "hangup", 760, 300)
+    drag_from_palette(page, "hangup", *beside(page, "say", dy=10))
     expect(node(page, "hangup")).to_be_visible()
     connect(page, "say", "next", "hangup")
     expect(edge(page, "say", "next")).to_be_visible()
@@ -190,12 +191,18 @@ def test_publish_is_disabled_with_the_reason_while_errors_exist(
     page: Any, api: httpx.Client
 ) -> None:
     doc = new_flow("Broken")
-    doc["nodes"].append({"id": "hello", "type": "say", "data": {"text": "Hi"}})
+    doc["nodes"] += [
+        {"id": "hello", "type": "say", "data": {"text": "Hi"}, "position": {"x": 360, "y": 200}},
+        {"id": "orphan", "type": "hangup", "position": {"x": 360, "y": 360}},
+    ]
     doc["edges"] = [{"from": "start", "to": "hello"}]
     flow_id = create_flow(api, doc)
     open_editor(page, flow_id)
     expect(page.get_by_test_id("publish")).to_be_disabled()
-    expect(page.locator(".publish-wrap")).to_have_attribute("title", "Fix 1 error before publishing.")
+    expect(page.locator(".publish-wrap")).to_have_attribute("title", "Fix 2 errors before publishing.")
+    # An unreachable node is greyed, not painted red.
+    expect(node(page, "orphan")).to_have_attribute("data-unreachable", "true")
+    expect(node(page, "orphan")).not_to_have_attribute("data-severity", "error")
 
     page.get_by_role("tab", name="Problems").click()
     problem = page.locator('[data-problem-code="dead-end"]')

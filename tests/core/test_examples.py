@@ -20,7 +20,7 @@ def test_the_examples_are_listed(examples_dir):
 
 
 def test_unknown_example():
-    with pytest.raises(NotFound, match="no example flow 'nope'.*support_line"):
+    with pytest.raises(NotFound, match=r"no example flow 'nope'.*support_line"):
         examples.load("nope")
 
 

@@ -121,7 +121,7 @@ def test_heat_shades_by_count_and_highlight_marks_active_nodes():
     source = to_dot(flow, heat={"start": 100, "main": 50, "sales": 1}, highlight=["sales"])
     assert _fill(node_line(source, "start")) < _fill(node_line(source, "main"))
     assert _fill(node_line(source, "main")) < _fill(node_line(source, "sales"))
-    assert 'xlabel="× 50"' in node_line(source, "main")
+    assert 'xlabel="50 calls"' in node_line(source, "main")
     assert "penwidth=4" in node_line(source, "sales")
     assert "penwidth" not in node_line(source, "start")
 
@@ -134,9 +134,10 @@ def test_dangling_edges_and_unknown_types_still_draw():
     graph = parsed(to_dot(flow))
     names = {o["name"] for o in graph["objects"]}
     assert names == {"start", "odd", "missing/0"}
-    assert "unknown type 'teleport'" in next(o for o in graph["objects"] if o["name"] == "odd")[
-        "label"
-    ]
+    assert (
+        "unknown type 'teleport'"
+        in next(o for o in graph["objects"] if o["name"] == "odd")["label"]
+    )
 
 
 def test_svg_has_ids_for_every_node():
@@ -210,18 +211,25 @@ def test_layout_of_an_empty_flow():
 
 def _tree_flow(size: int) -> Flow:
     """A realistic big IVR: menus three deep, each retrying back to its parent."""
-    nodes = [{"id": "start", "type": "start"}, {"id": "bye", "type": "hangup"},
-             {"id": "main", "type": "menu", "data": {"prompt": "x", "options": ["1", "2", "3"]}}]
+    nodes = [
+        {"id": "start", "type": "start"},
+        {"id": "bye", "type": "hangup"},
+        {"id": "main", "type": "menu", "data": {"prompt": "x", "options": ["1", "2", "3"]}},
+    ]
     edges = [edge("start", "main"), edge("main", "bye", "timeout")]
     frontier = [("main", p) for p in ("1", "2", "3")]
     i = 0
     while len(nodes) < size:
         parent, port = frontier.pop(0)
-        nodes += [{"id": f"s{i}", "type": "say", "data": {"text": "Hello"}},
-                  {"id": f"m{i}", "type": "menu", "data": {"prompt": "x",
-                                                           "options": ["1", "2", "3"]}}]
-        edges += [edge(parent, f"s{i}", port), edge(f"s{i}", f"m{i}"),
-                  edge(f"m{i}", parent, "timeout")]
+        nodes += [
+            {"id": f"s{i}", "type": "say", "data": {"text": "Hello"}},
+            {"id": f"m{i}", "type": "menu", "data": {"prompt": "x", "options": ["1", "2", "3"]}},
+        ]
+        edges += [
+            edge(parent, f"s{i}", port),
+            edge(f"s{i}", f"m{i}"),
+            edge(f"m{i}", parent, "timeout"),
+        ]
         frontier += [(f"m{i}", p) for p in ("1", "2", "3")]
         i += 1
     edges += [edge(parent, "bye", port) for parent, port in frontier]

@@ -11,7 +11,8 @@ from designer import svaml
 from designer.registry import ACTIONS_ALLOWED
 from designer.svaml import check_svaml
 
-FIXTURES = sorted((Path(__file__).resolve().parents[2].parent / "shared/sinch/fixtures/svaml").glob("*.json"))
+SINCH = Path(__file__).resolve().parents[2].parent / "shared" / "sinch"
+FIXTURES = sorted((SINCH / "fixtures" / "svaml").glob("*.json"))
 
 
 def _event(path: Path) -> str | None:
@@ -255,7 +256,9 @@ REJECTED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("case", "doc", "event", "expected"), REJECTED, ids=[r[0] for r in REJECTED])
+@pytest.mark.parametrize(
+    ("case", "doc", "event", "expected"), REJECTED, ids=[r[0] for r in REJECTED]
+)
 def test_check_svaml_rejects_what_sinch_rejects(case, doc, event, expected):
     problems = check_svaml(doc, event)
     assert any(expected in p for p in problems), problems

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from designer import Flow, Report
+from designer.checks.graph import cyclic_components
 from designer.errors import InvalidDocument
 from designer.params import check_params
 from designer.registry import NODE_TYPES
@@ -145,3 +147,31 @@ def test_junk_parameters_never_crash(nodes: list[dict[str, Any]]) -> None:
     for node in nodes:
         found = check_params(NODE_TYPES[node["type"]], node.get("data", {}), "en-US")
         assert all(isinstance(path, str) and message for path, message in found)
+
+
+@st.composite
+def digraphs(draw: st.DrawFn) -> list[list[int]]:
+    """Small graphs with parallel edges, self-loops, chains and rings."""
+    n = draw(st.integers(min_value=0, max_value=14))
+    if n == 0:
+        return []
+    node = st.integers(min_value=0, max_value=n - 1)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for s, d in draw(st.lists(st.tuples(node, node), max_size=3 * n)):
+        succ[s].append(d)
+    return succ
+
+
+@SETTINGS
+@given(digraphs())
+def test_cyclic_components_match_networkx(succ: list[list[int]]) -> None:
+    """The peeled and contracted computation finds exactly networkx's cyclic components."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(succ)))
+    graph.add_edges_from((v, w) for v, targets in enumerate(succ) for w in targets)
+    expected = sorted(
+        sorted(comp)
+        for comp in nx.strongly_connected_components(graph)
+        if len(comp) > 1 or graph.has_edge(next(iter(comp)), next(iter(comp)))
+    )
+    assert cyclic_components(succ) == expected

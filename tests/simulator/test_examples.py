@@ -129,6 +129,6 @@ def test_cookies_of_a_flow_come_back_in_later_callbacks():
 
 @pytest.mark.parametrize("name", examples.names())
 def test_random_walks_reach_every_node_of_the_example(name):
-    report = random_walks(examples.load(name), 120, seed=7)
+    report = random_walks(examples.load(name), 120, seed=7, sandbox=Sandbox)
     assert report.unreached_nodes == [], report.render()
     assert report.ok, report.render()

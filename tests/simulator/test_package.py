@@ -7,13 +7,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from designer.simulator import call_flow
+from designer.web.sim import call_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE = ["designer.simulator", "designer.simulator.platform", "designer.simulator.script",
         "designer.simulator.transcript", "designer.simulator.prompts",
         "designer.simulator.transport", "designer.simulator.randomwalk",
-        "designer.simulator.replay"]  # fmt: skip
+        "designer.simulator.replay", "designer.simulator.line"]  # fmt: skip
 
 
 def test_the_simulator_imports_neither_flask_nor_sqlalchemy():

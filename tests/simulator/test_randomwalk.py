@@ -13,7 +13,7 @@ from .flows import helpdesk, with_dead_end
 
 
 def test_a_fixed_seed_reaches_every_node_and_port():
-    report = random_walks(helpdesk(), 150, seed=7)
+    report = random_walks(helpdesk(), 150, seed=7, sandbox=Sandbox)
     assert report.unreached_nodes == []
     assert report.unreached_ports == []
     assert report.ok
@@ -24,15 +24,15 @@ def test_a_fixed_seed_reaches_every_node_and_port():
 
 
 def test_the_same_seed_gives_the_same_report():
-    a = random_walks(helpdesk(), 30, seed=11).to_dict()
-    b = random_walks(helpdesk(), 30, seed=11).to_dict()
-    c = random_walks(helpdesk(), 30, seed=12).to_dict()
+    a = random_walks(helpdesk(), 30, seed=11, sandbox=Sandbox).to_dict()
+    b = random_walks(helpdesk(), 30, seed=11, sandbox=Sandbox).to_dict()
+    c = random_walks(helpdesk(), 30, seed=12, sandbox=Sandbox).to_dict()
     assert a == b
     assert a != c
 
 
 def test_few_calls_leave_parts_unreached_and_say_which():
-    report = random_walks(helpdesk(), 1, seed=3)
+    report = random_walks(helpdesk(), 1, seed=3, sandbox=Sandbox)
     assert report.unreached_nodes  # one call cannot take every path
     assert set(report.unreached_nodes) <= {n["id"] for n in helpdesk()["nodes"]}
     text = report.render()
@@ -40,7 +40,7 @@ def test_few_calls_leave_parts_unreached_and_say_which():
 
 
 def test_calls_that_hit_an_error_are_reported_with_their_inputs():
-    report = random_walks(with_dead_end(), 60, seed=7)
+    report = random_walks(with_dead_end(), 60, seed=7, sandbox=Sandbox)
     assert not report.ok
     failed = report.failed[0]
     assert any("leads nowhere" in e for e in failed.errors)

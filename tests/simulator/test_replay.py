@@ -11,6 +11,7 @@ from designer.simulator.replay import caller_script, original_path, replay
 from designer.simulator.script import Callee, HangUp, Press, Silence
 from designer.storage import MemoryRepository
 from designer.web import create_app
+from designer.web.sim import Sandbox
 
 from .flows import AGENT, helpdesk
 
@@ -55,7 +56,7 @@ def test_silence_wrong_keys_busy_and_hangups_are_read_back(stored):
 
 def test_replay_on_the_unchanged_draft_is_the_same(stored):
     call, draft = stored(["2", "2468#"])
-    report = replay(call, draft)
+    report = replay(call, draft, sandbox=Sandbox)
     assert report.same, report.render()
     assert report.replayed["outcome"]["node"] == "room"
     assert report.original == original_path(call)
@@ -68,7 +69,7 @@ def test_replay_shows_what_an_edit_changes(stored):
     for edge in edited["edges"]:
         if edge["from"] == "check" and edge.get("port") == "ok":
             edge["to"] = "wrong"
-    report = replay(call, edited)
+    report = replay(call, edited, sandbox=Sandbox)
     assert not report.same
     assert report.replayed["outcome"] == {"action": "hangup", "node": "bye"}
     assert any(d.startswith("path: ") for d in report.differences)
@@ -79,7 +80,7 @@ def test_changed_parameters_are_a_difference_too(stored):
     call, draft = stored(["1"])
     edited = copy.deepcopy(draft)
     next(n for n in edited["nodes"] if n["id"] == "sales")["data"]["number"] = AGENT
-    report = replay(call, edited)
+    report = replay(call, edited, sandbox=Sandbox)
     assert report.differences == ["outcome parameters changed: number"]
 
 

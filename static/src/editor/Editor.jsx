@@ -362,7 +362,8 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   const onKey = useRef(null);
   onKey.current = (ev) => {
     if (dialog && ev.key !== 'Escape') return;
-    const action = actionFor(ev, { mac: MAC });
+    const inPanel = ev.target instanceof Element && ev.target.closest('.side-panel, .palette, .toolbar');
+    const action = actionFor(ev, { mac: MAC, onCanvas: !inPanel });
     if (!action) return;
     if (action === 'escape' && inField(ev) && !search && !quickAdd) {
       ev.target.blur(); // leave the field, keep the selection

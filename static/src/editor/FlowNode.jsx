@@ -76,7 +76,12 @@ function FlowNodeView({ id, data, selected }) {
       </div>
       {(summary || ports.length > 0) && (
         <div className="fnode-body">
-          <div className="fnode-summary" title={summary || undefined}>
+          <div
+            className="fnode-summary"
+            title={summary || undefined}
+            // Use the height the port list gives the card for more of the text.
+            style={{ WebkitLineClamp: Math.max(2, Math.floor((ports.length * 20) / 15.5)) }}
+          >
             {summary || <span className="fnode-empty">{typeDef ? '' : 'Not in the registry'}</span>}
           </div>
           {ports.length > 0 && (

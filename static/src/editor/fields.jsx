@@ -101,7 +101,9 @@ function TextField({ id, schema, value, onChange, required, onBlur }) {
 }
 
 function EnumField({ id, schema, value, onChange, required }) {
-  const unset = schema.default != null ? `Default (${schema.default})` : required ? 'Choose…' : 'Not set';
+  let unset = required ? 'Choose…' : 'Not set';
+  if (schema.default != null) unset = `Default (${schema.default})`;
+  else if (schema['x-format'] === 'locale') unset = 'Flow default';
   return (
     <select id={id} className="input" value={value ?? ''} onChange={(ev) => onChange(ev.target.value || undefined)}>
       <option value="">{unset}</option>

@@ -3,23 +3,25 @@
 //
 // "Mod" is Ctrl, or ⌘ on a Mac.  A shortcut is ignored while the user types
 // in a field (the browser's own undo and copy apply there) unless it is
-// marked `inFields`.
+// marked `inFields`.  Shortcuts marked `canvas` act on the canvas selection
+// and only fire when focus is not in a panel: Backspace after clicking a
+// button in the property form must not delete the node being edited.
 
 export const SHORTCUTS = [
   { action: 'undo', keys: ['Mod+Z'], label: 'Undo', group: 'Edit' },
   { action: 'redo', keys: ['Mod+Shift+Z', 'Mod+Y'], label: 'Redo', group: 'Edit' },
-  { action: 'copy', keys: ['Mod+C'], label: 'Copy selection', group: 'Edit' },
-  { action: 'cut', keys: ['Mod+X'], label: 'Cut selection', group: 'Edit' },
-  { action: 'paste', keys: ['Mod+V'], label: 'Paste', group: 'Edit' },
-  { action: 'duplicate', keys: ['Mod+D'], label: 'Duplicate selection', group: 'Edit' },
-  { action: 'delete', keys: ['Delete', 'Backspace'], label: 'Delete selection', group: 'Edit' },
-  { action: 'selectAll', keys: ['Mod+A'], label: 'Select everything', group: 'Edit' },
-  { action: 'note', keys: ['N'], label: 'Add a sticky note', group: 'Edit' },
+  { action: 'copy', keys: ['Mod+C'], label: 'Copy selection', group: 'Edit', canvas: true },
+  { action: 'cut', keys: ['Mod+X'], label: 'Cut selection', group: 'Edit', canvas: true },
+  { action: 'paste', keys: ['Mod+V'], label: 'Paste', group: 'Edit', canvas: true },
+  { action: 'duplicate', keys: ['Mod+D'], label: 'Duplicate selection', group: 'Edit', canvas: true },
+  { action: 'delete', keys: ['Delete', 'Backspace'], label: 'Delete selection', group: 'Edit', canvas: true },
+  { action: 'selectAll', keys: ['Mod+A'], label: 'Select everything', group: 'Edit', canvas: true },
+  { action: 'note', keys: ['N'], label: 'Add a sticky note', group: 'Edit', canvas: true },
   { action: 'save', keys: ['Mod+S'], label: 'Save now', group: 'Edit', inFields: true },
   { action: 'search', keys: ['Mod+F'], label: 'Find nodes', group: 'View', inFields: true },
-  { action: 'fit', keys: ['Shift+1'], label: 'Zoom to fit', group: 'View' },
-  { action: 'zoomIn', keys: ['+', '='], label: 'Zoom in', group: 'View' },
-  { action: 'zoomOut', keys: ['-'], label: 'Zoom out', group: 'View' },
+  { action: 'fit', keys: ['Shift+1'], label: 'Zoom to fit', group: 'View', canvas: true },
+  { action: 'zoomIn', keys: ['+', '='], label: 'Zoom in', group: 'View', canvas: true },
+  { action: 'zoomOut', keys: ['-'], label: 'Zoom out', group: 'View', canvas: true },
   { action: 'help', keys: ['?'], label: 'Keyboard shortcuts', group: 'Help' },
   { action: 'escape', keys: ['Escape'], label: 'Close dialog / clear selection', group: 'Help', inFields: true },
 ];
@@ -81,11 +83,15 @@ export function inField(ev) {
   return !['checkbox', 'radio', 'button', 'submit', 'range', 'color'].includes(type);
 }
 
-/** The action `ev` triggers, or null. */
-export function actionFor(ev, { mac = false, shortcuts = SHORTCUTS } = {}) {
+/**
+ * The action `ev` triggers, or null.  `onCanvas` says whether focus is on
+ * the canvas (or nowhere in particular) rather than in a side panel.
+ */
+export function actionFor(ev, { mac = false, onCanvas = true, shortcuts = SHORTCUTS } = {}) {
   const typing = inField(ev);
   for (const s of shortcuts) {
     if (typing && !s.inFields) continue;
+    if (s.canvas && !onCanvas) continue;
     if (s.keys.some((combo) => matches(combo, ev, { mac }))) return s.action;
   }
   return null;

@@ -7,7 +7,8 @@ import { describeProblem } from '../lib/api.js';
 
 export function ErrorNotice({ error, title, children }) {
   if (!error) return null;
-  const problems = error.problems ?? [];
+  // Skip details that only repeat the message (a single problem usually does).
+  const problems = (error.problems ?? []).filter((p) => !String(error.message).includes(describeProblem(p)));
   return (
     <div className="notice notice-error" role="alert">
       <CircleAlert size={18} className="notice-icon" />
