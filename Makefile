@@ -34,7 +34,7 @@ system-deps:
 editor:
 	@if [ -f static/package.json ]; then $(MAKE) --no-print-directory static/dist/.built; fi
 
-static/dist/.built: static/package.json static/package-lock.json $(shell find static/src -type f 2>/dev/null)
+static/dist/.built: static/package.json static/package-lock.json static/build.mjs $(shell find static/src -type f 2>/dev/null)
 	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run build
 	touch $@
 

@@ -19,7 +19,7 @@ import difflib
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -49,10 +49,13 @@ _RESERVED = frozenset(
      "block", "set", "true", "false", "none", "True", "False", "None")
 )  # fmt: skip
 _TEXT = r"[^{]*(?:\{(?![{%#])[^{]*)*"  # no template syntax
-_PLAIN_TEMPLATE = re.compile(  # text with at most bare {{ name.attr }} substitutions
+_PLAIN_TEMPLATE = re.compile(  # text with at most {{ name.attr|filter }} substitutions
     rf"{_TEXT}(?:\{{\{{-?[ \t]*(?!(?:{'|'.join(_RESERVED)})(?![A-Za-z0-9_])){_DOTTED}"
-    rf"[ \t]*-?\}}\}}{_TEXT})*"
+    rf"(?:[ \t]*\|[ \t]*{_NAME})*[ \t]*-?\}}\}}{_TEXT})*"
 )
+_OPENER = re.compile(r"\{\{|\{%")
+_SIMPLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")
+_FILTER_NAME = re.compile(rf"\|[ \t]*({_NAME})")
 _PROMPT_PART = r"[ \t]*(?:#tts\[[ \t]*[^\];\s][^\];]*\]|[^#;\[\]]*)[ \t]*"
 _PLAIN_PROMPT = re.compile(rf"{_PROMPT_PART}(?:;{_PROMPT_PART})*")  # the usual, no doubt
 _WORD = re.compile(r"(?<![.'\"A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*")
@@ -123,13 +126,16 @@ def template_error(source: str) -> str | None:
     about a millisecond, so the usual case, plain ``{{ vars.name }}``
     substitutions, is recognised first without Jinja.
     """
-    if _PLAIN_TEMPLATE.fullmatch(source):
+    unclosed = _unclosed(source)
+    if unclosed:
+        return unclosed
+    if _PLAIN_TEMPLATE.fullmatch(source) and all(
+        _known_filter(name)
+        for span in _SIMPLE_SPAN.findall(source)
+        for name in _FILTER_NAME.findall(span)
+    ):
         return None
-    try:
-        templates.check(source)
-    except TemplateError as exc:
-        return _template_message(exc.message)
-    return None
+    return _compile_error(source)
 
 
 def expression_error(source: str) -> str | None:
@@ -487,6 +493,32 @@ def _unset(value: Any) -> bool:
     return value is None or value == ""
 
 
+def _unclosed(source: str) -> str | None:
+    """The commonest slip, found without Jinja: a ``{{`` or ``{%`` that nothing closes."""
+    for m in _OPENER.finditer(source):
+        closer = "}}" if m.group() == "{{" else "%}"
+        if source.find(closer, m.end()) < 0:
+            line = source.count("\n", 0, m.start()) + 1
+            return f"on line {line}: {m.group()!r} is never closed with {closer!r}"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _compile_error(source: str) -> str | None:
+    """The runtime's verdict on a template (cached: the editor validates after every edit)."""
+    try:
+        templates.check(source)
+    except TemplateError as exc:
+        return _template_message(exc.message)
+    return None
+
+
+@cache
+def _known_filter(name: str) -> bool:
+    """Whether the runtime's sandbox offers the filter ``name``; it alone decides."""
+    return _compile_error("{{ x|" + name + " }}") is None
+
+
 def _uses_reserved(source: str) -> bool:
     return any(word in _RESERVED for word in _WORD.findall(source))
 
@@ -526,14 +558,19 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def _suggest(value: str, choices: Any) -> str:
+def _suggest(value: Any, choices: Any) -> str:
     """'; did you mean X?' for a near miss (case or a typo), else ''."""
     if not isinstance(value, str) or len(value) > 100:
         return ""
-    lowered = {str(c).lower(): str(c) for c in choices}
+    return _near_miss(value, tuple(sorted(map(str, choices))))
+
+
+@lru_cache(maxsize=1024)
+def _near_miss(value: str, choices: tuple[str, ...]) -> str:
+    lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
         return f"; did you mean {lowered[value.lower()]!r}?"
-    close = difflib.get_close_matches(value, list(map(str, choices)), n=1, cutoff=0.8)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.8)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

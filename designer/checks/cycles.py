@@ -43,23 +43,22 @@ def no_exit(g: FlowGraph, cycles: list[list[int]]) -> list[Finding]:
 
 def loop_without_input(g: FlowGraph, cycles: list[list[int]]) -> list[Finding]:
     """Cycles that survive removing every edge out of a node that waits for the platform."""
-    out = []
     kinds = g.kinds
-    for members in cycles:
-        local, back = induced(
-            members, lambda v: g.successors(v) if kinds[v] not in (INPUT, ACTION, None) else ()
-        )
-        for sub in map(back, cyclic_components(local)):
-            shape = "leads back to itself" if len(sub) == 1 else "loop"
-            out.append(
-                Finding(
-                    "error",
-                    "loop-without-input",
-                    f"{_names(g, sub)} {shape} without a menu or collect in between: the "
-                    f"engine would go round forever without waiting for the caller",
-                    g.id(sub[0]),
-                )
+    busy = _within(
+        g, cycles, lambda v: g.successors(v) if kinds[v] not in (INPUT, ACTION, None) else ()
+    )
+    out = []
+    for sub in busy:
+        shape = "leads back to itself" if len(sub) == 1 else "loop"
+        out.append(
+            Finding(
+                "error",
+                "loop-without-input",
+                f"{_names(g, sub)} {shape} without a menu or collect in between: the "
+                f"engine would go round forever without waiting for the caller",
+                g.id(sub[0]),
             )
+        )
     return out
 
 
@@ -71,43 +70,59 @@ def missing_hangup_path(g: FlowGraph, cycles: list[list[int]]) -> list[Finding]:
     When that walk from a menu's port returns to the menu and meets no hangup
     or action, the caller who says nothing is kept forever.
     """
+    if not any(g.kinds[v] == INPUT for members in cycles for v in members):
+        return []
+    comp_of: dict[int, int] = {}
+    for c, comp in enumerate(_within(g, cycles, lambda v: _silent_targets(g, v))):
+        comp_of.update(dict.fromkeys(comp, c))
     out: list[Finding] = []
     can_leave: bytearray | None = None
-    for members in cycles:
-        menus = [v for v in members if g.kinds[v] == INPUT]
-        if not menus:
-            continue
-        local, back = induced(members, lambda v: _silent_targets(g, v))
-        comp_of: dict[int, int] = {}
-        for c, comp in enumerate(map(back, cyclic_components(local))):
-            comp_of.update(dict.fromkeys(comp, c))
-        for menu in menus:
-            if menu not in comp_of:
+    for menu in sorted(v for v in comp_of if g.kinds[v] == INPUT):
+        for port in SILENT_PORTS:
+            target = g.ports[menu].get(port)
+            if target is None or comp_of.get(target) != comp_of[menu]:
                 continue
-            for port in SILENT_PORTS:
-                target = g.ports[menu].get(port)
-                if target is None or comp_of.get(target) != comp_of[menu]:
-                    continue
-                if can_leave is None:
-                    can_leave = _reaches_exit(g, _is_silent_edge(g))
-                if can_leave[menu]:
-                    continue
-                name = g.id(menu)
-                out.append(
-                    Finding(
-                        "warning",
-                        "missing-hangup-path",
-                        f"a caller who keys nothing at {name!r} is sent by its {port!r} port "
-                        f"back to {name!r} and never reaches a hangup: lead the port to a "
-                        f"goodbye and hangup",
-                        name,
-                        port,
-                    )
+            if can_leave is None:
+                can_leave = _reaches_exit(g, _is_silent_edge(g))
+            if can_leave[menu]:
+                continue
+            name = g.id(menu)
+            out.append(
+                Finding(
+                    "warning",
+                    "missing-hangup-path",
+                    f"a caller who keys nothing at {name!r} is sent by its {port!r} port "
+                    f"back to {name!r} and never reaches a hangup: lead the port to a "
+                    f"goodbye and hangup",
+                    name,
+                    port,
                 )
+            )
     return out
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _within(
+    g: FlowGraph, cycles: list[list[int]], targets: Callable[[int], Iterable[int]]
+) -> list[list[int]]:
+    """The cyclic components of a subgraph (edges given by ``targets``) of ``cycles``.
+
+    Every cycle of a subgraph lies within one component of the whole graph,
+    so the components are solved together, in one pass, as one graph whose
+    edges never leave their component.
+    """
+    if not cycles:
+        return []
+    members = [v for comp in cycles for v in comp]
+    comp_of = {v: c for c, comp in enumerate(cycles) for v in comp}
+    local, back = induced(
+        members, lambda v: [w for w in targets(v) if comp_of.get(w) == comp_of[v]]
+    )
+    found = [sorted(back(sub)) for sub in cyclic_components(local)]
+    found.sort()
+    return found
 
 
 def _silent_targets(g: FlowGraph, v: int) -> Iterable[int]:

@@ -17,6 +17,7 @@ once, for the edge, not again as unreachable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -75,7 +76,7 @@ def build(flow: Flow) -> FlowGraph:
         pred=pred,
         starts=[i for i, kind in enumerate(kinds) if kind == START],
     )
-    static = {name: _static_ports(t) for name, t in NODE_TYPES.items() if not t.dynamic_ports}
+    static = {name: _type_ports(t)[0] for name, t in NODE_TYPES.items() if not t.dynamic_ports}
     specs = [
         static.get(node.type) or (None if t is None else _port_spec(t, node))
         for t, node in zip(types, nodes, strict=True)
@@ -218,24 +219,47 @@ def induced(
     return local, lambda ks: [members[k] for k in ks]
 
 
-def _port_spec(t: NodeType, node: Node) -> tuple[frozenset[str], tuple[str, ...]]:
-    """(all ports, required ports) of one node; fixed per type unless ports are dynamic."""
+PortSpec = tuple[frozenset[str], tuple[str, ...]]  # (all ports, required ports)
+
+
+def _port_spec(t: NodeType, node: Node) -> PortSpec:
+    """The ports of one node; fixed per type unless ports are dynamic.
+
+    A dynamic port whose name its own parameter schema refuses (a menu option
+    ``"x"``) is no port: the parameter check reports it, and it is not
+    reported a second time as an unconnected port.
+    """
+    static, valid = _type_ports(t)
     if t.dynamic_ports is None:
-        return _static_ports(t)
-    pairs = list(t.iter_ports(node.data))
+        return static
+    pairs = [(p, req) for p, req in t.iter_ports(node.data) if p in static[0] or valid(p)]
     return frozenset(p for p, _ in pairs), tuple(p for p, required in pairs if required)
 
 
-_STATIC: dict[str, tuple[NodeType, tuple[frozenset[str], tuple[str, ...]]]] = {}
+_TYPE_PORTS: dict[str, tuple[NodeType, PortSpec, Callable[[str], bool]]] = {}
 
 
-def _static_ports(t: NodeType) -> tuple[frozenset[str], tuple[str, ...]]:
-    hit = _STATIC.get(t.type)
+def _type_ports(t: NodeType) -> tuple[PortSpec, Callable[[str], bool]]:
+    """The fixed ports of a type, and which names its dynamic ports may take."""
+    hit = _TYPE_PORTS.get(t.type)
     if hit is None or hit[0] is not t:
-        pairs = list(t.iter_ports(None))
-        spec = frozenset(p for p, _ in pairs), tuple(p for p, required in pairs if required)
-        hit = _STATIC[t.type] = (t, spec)
-    return hit[1]
+        pairs = [(p["name"], bool(p["required"])) for p in t.ports]
+        static = frozenset(p for p, _ in pairs), tuple(p for p, required in pairs if required)
+        hit = _TYPE_PORTS[t.type] = (t, static, _port_name_check(t))
+    return hit[1], hit[2]
+
+
+def _port_name_check(t: NodeType) -> Callable[[str], bool]:
+    dyn = t.dynamic_ports
+    if dyn is None:
+        return lambda name: False
+    item = t.params.get(dyn.param, {}).get("items", {})
+    schema = item if dyn.key is None else item.get("properties", {}).get(dyn.key, {})
+    enum = schema.get("enum")
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    return lambda name: (
+        (enum is None or name in enum) and (pattern is None or pattern.search(name) is not None)
+    )
 
 
 def _misdrawn(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -91,8 +92,10 @@ def test_sticky_notes_are_stored_in_the_document(page: Any, api: httpx.Client) -
     text.press_sequentially("Ask legal about recording", delay=10)
     wait_saved(page)
     assert eventually(
-        lambda: [n.get("text") for n in draft(api, flow_id).get("notes", [])]
-        == ["Ask legal about recording"]
+        lambda: (
+            [n.get("text") for n in draft(api, flow_id).get("notes", [])]
+            == ["Ask legal about recording"]
+        )
     )
 
 
@@ -149,7 +152,45 @@ def test_a_conflicting_save_asks_before_overwriting(page: Any, api: httpx.Client
     dialog.get_by_role("button", name="Overwrite with mine").click()
     wait_saved(page)
     mine = eventually(
-        lambda: (d := draft(api, flow_id))["name"] == "Acme support line"
-        and "goodbye" not in {n["id"] for n in d["nodes"]}
+        lambda: (
+            (d := draft(api, flow_id))["name"] == "Acme support line"
+            and "goodbye" not in {n["id"] for n in d["nodes"]}
+        )
     )
     assert mine, draft(api, flow_id)
+
+
+def test_dropping_a_connection_on_empty_canvas_offers_the_next_step(
+    page: Any, api: httpx.Client
+) -> None:
+    flow_id = create_flow(api, new_flow("Quick add"))
+    open_editor(page, flow_id)
+    handle = page.locator('[data-node-id="start"] .react-flow__handle[data-handleid="next"]')
+    box = handle.bounding_box()
+    assert box
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 150, y + 20, steps=8)
+    page.mouse.move(x + 260, y + 40, steps=8)
+    page.mouse.up()
+    picker = page.get_by_role("dialog", name="Add the step after")
+    expect(picker).to_be_visible()
+    picker.get_by_placeholder("Type to filter").fill("hang")
+    screenshot(page, "editor-quick-add")
+    page.keyboard.press("Enter")
+    expect(node(page, "hangup")).to_be_visible()
+    expect(page.locator('[data-testid="rf__edge-start:next"]')).to_be_visible()
+    expect(page.get_by_test_id("validity")).to_contain_text("Valid")
+
+
+def test_select_a_connection_and_delete_it(page: Any, api: httpx.Client) -> None:
+    flow_id = create_flow(api, example("support_line"))
+    open_editor(page, flow_id)
+    line = page.locator('[data-testid="rf__edge-welcome:next"]')
+    line.locator(".react-flow__edge-interaction").click(force=True)
+    expect(line).to_have_class(re.compile(r"\bselected\b"))
+    page.keyboard.press("Delete")
+    expect(line).to_have_count(0)
+    expect(node(page, "welcome")).to_have_attribute("data-severity", "error")
+    assert eventually(lambda: not any(e["from"] == "welcome" for e in draft(api, flow_id)["edges"]))

@@ -44,7 +44,7 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
     flow_id = create_flow(api, new_flow("Built by hand"))
     open_editor(page, flow_id)
 
-    drag_from_palette(page, "say", *beside(page, "start"))
+    drag_from_palette(page, "say", *beside(page, "start", dx=290))
     expect(node(page, "say")).to_be_visible()
     # The inspector opens on the new node with the registry's form.
     expect(page.locator('[data-inspector-node="say"]')).to_be_visible()
@@ -61,7 +61,7 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
     expect(page.get_by_test_id("publish")).to_be_disabled()
     screenshot(page, "editor-dead-end")
 
-    drag_from_palette(page, "hangup", *beside(page, "say", dy=10))
+    drag_from_palette(page, "hangup", *beside(page, "say", dx=120, dy=170))
     expect(node(page, "hangup")).to_be_visible()
     connect(page, "say", "next", "hangup")
     expect(edge(page, "say", "next")).to_be_visible()
@@ -73,8 +73,9 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
 
     wait_saved(page)
     saved = eventually(
-        lambda: edges_of(draft(api, flow_id))
-        == {("start", "next", "say"), ("say", "next", "hangup")}
+        lambda: (
+            edges_of(draft(api, flow_id)) == {("start", "next", "say"), ("say", "next", "hangup")}
+        )
     )
     assert saved, draft(api, flow_id)
     screenshot(page, "editor-built")
@@ -156,6 +157,7 @@ def test_auto_layout_places_every_node_apart(page: Any, api: httpx.Client) -> No
         return len(boxes) == len(doc["nodes"])
 
     assert eventually(spread), "nodes still overlap after auto-layout"
+
     def laid_out() -> dict[str, Any] | None:
         nodes = draft(api, flow_id)["nodes"]
         distinct = {(n["position"]["x"], n["position"]["y"]) for n in nodes}
@@ -199,7 +201,8 @@ def test_publish_is_disabled_with_the_reason_while_errors_exist(
     flow_id = create_flow(api, doc)
     open_editor(page, flow_id)
     expect(page.get_by_test_id("publish")).to_be_disabled()
-    expect(page.locator(".publish-wrap")).to_have_attribute("title", "Fix 2 errors before publishing.")
+    blocker = page.locator(".publish-wrap")
+    expect(blocker).to_have_attribute("title", "Fix 2 errors before publishing.")
     # An unreachable node is greyed, not painted red.
     expect(node(page, "orphan")).to_have_attribute("data-unreachable", "true")
     expect(node(page, "orphan")).not_to_have_attribute("data-severity", "error")
@@ -241,11 +244,14 @@ def test_html_in_node_text_is_shown_as_text(page: Any, api: httpx.Client) -> Non
         {"id": "bye", "type": "hangup"},
     ]
     doc["edges"] = [{"from": "start", "to": "evil"}, {"from": "evil", "to": "bye"}]
-    doc["notes"] = [{"id": "n1", "text": "<img src=x onerror=alert(3)>", "position": {"x": 0, "y": 0}}]
+    note = {"id": "n1", "text": "<img src=x onerror=alert(3)>", "position": {"x": 0, "y": 0}}
+    doc["notes"] = [note]
     flow_id = create_flow(api, doc)
 
     page.goto("/")
-    expect(page.locator(f'[data-flow-id="{flow_id}"]')).to_contain_text("<script>alert('name')</script>")
+    expect(page.locator(f'[data-flow-id="{flow_id}"]')).to_contain_text(
+        "<script>alert('name')</script>"
+    )
 
     open_editor(page, flow_id)
     card = node(page, "evil")

@@ -290,6 +290,14 @@ def test_optional_ports_are_not_dead_ends() -> None:
     assert report.ok
 
 
+def test_an_option_that_is_no_dtmf_key_is_not_also_a_dead_end() -> None:
+    report = check(
+        [START, menu("main", "1", "x"), BYE],
+        [edge("start", "main"), edge("main.1", "bye"), edge("main.timeout", "bye")],
+    )
+    assert [(f.code, f.node) for f in report] == [("invalid-parameter", "main")]
+
+
 def test_start_without_next_is_a_dead_end() -> None:
     assert only(check([START], []), "dead-end") == [("start", "next")]
 

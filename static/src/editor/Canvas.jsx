@@ -29,6 +29,7 @@ import { FlowNode } from './FlowNode.jsx';
 import { NoteNode } from './NoteNode.jsx';
 
 export const NOTE_PREFIX = 'note:';
+const MIN_READABLE_ZOOM = 0.55;
 export const DRAG_TYPE = 'application/x-callflow-node-type';
 
 const NODE_TYPES = { flow: FlowNode, note: NoteNode };
@@ -88,14 +89,29 @@ export function Canvas({
   const cache = useRef(new Map());
   const connectFrom = useRef(null);
 
-  // Fit the flow into view once every node has been measured.
+  // Show the flow once every node has been measured: all of it when it fits
+  // at a readable zoom, else its start at the left edge at that zoom.
   const initialized = useNodesInitialized();
   const fitted = useRef(false);
+  const wrapper = useRef(null);
   useEffect(() => {
-    if (initialized && !fitted.current) {
-      fitted.current = true;
+    if (!initialized || fitted.current) return;
+    fitted.current = true;
+    const box = wrapper.current?.getBoundingClientRect();
+    const all = rf.getNodes();
+    const bounds = all.length ? rf.getNodesBounds(all) : null;
+    const zoom = box && bounds ? Math.min(box.width / (bounds.width * 1.15), box.height / (bounds.height * 1.15)) : 1;
+    const start = all.find((n) => n.type === 'flow' && n.data?.typeDef?.kind === 'start');
+    if (zoom >= MIN_READABLE_ZOOM || !start || !box) {
       rf.fitView({ padding: 0.15, maxZoom: 1 });
+      return;
     }
+    const h = start.measured?.height ?? 60;
+    rf.setViewport({
+      x: 48 - start.position.x * MIN_READABLE_ZOOM,
+      y: box.height / 2 - (start.position.y + h / 2) * MIN_READABLE_ZOOM,
+      zoom: MIN_READABLE_ZOOM,
+    });
   }, [initialized, rf]);
 
   const selNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
@@ -323,6 +339,7 @@ export function Canvas({
 
   return (
     <div
+      ref={wrapper}
       className={`canvas${connecting ? ' is-connecting' : ''}`}
       onDragOver={onDragOver}
       onDrop={onDrop}

@@ -69,7 +69,7 @@ function FieldShell({ id, label, required, schema, problems, extra, children, wi
 }
 
 function TextField({ id, schema, value, onChange, required, onBlur }) {
-  const long = LONG_TEXT.has(schema['x-format']) || (schema.maxLength ?? 0) > 120;
+  const long = LONG_TEXT.has(schema['x-format']) || (schema.maxLength ?? 0) > 300;
   const common = {
     id,
     className: 'input',
@@ -380,7 +380,11 @@ export function ParamField({ name, schema, value, required, onChange, problems =
   switch (schema?.type) {
     case 'string': {
       const c = schema.enum ? null : counter(schema, value);
-      const extra = c && (schema.maxLength == null || schema.maxLength <= 5000) && (
+      // Counters where the limit matters: long texts, or a short one nearly full.
+      const limit = schema.maxLength ?? schema.maxBytes ?? 0;
+      const used = typeof value === 'string' ? [...value].length : 0;
+      const show = c && (limit >= 100 || used >= 0.8 * limit);
+      const extra = show && (
         <span className={`counter${c.over ? ' is-over' : ''}`} aria-live="polite">
           {c.text}
         </span>
