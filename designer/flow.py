@@ -16,7 +16,7 @@ from typing import Any
 
 from designer import document
 from designer.document import Document, Edge, Node
-from designer.errors import InvalidDocument
+from designer.errors import DesignerError, InvalidDocument
 from designer.findings import Report
 
 
@@ -121,23 +121,35 @@ class Flow:
         cli: str | None = None,
         to: str | None = None,
         at: Any = None,
+        sandbox: Any = None,
     ) -> Any:
-        """Call this flow with the simulated platform; returns the transcript.
+        """Call this flow with the simulated platform; returns the ``Transcript``.
 
         ``press`` are the caller's steps at each prompt (``"1"``, ``"4321#"``,
         ``"!1"`` during the prompt, ``"silence"``, ``"hangup"``), as
-        ``designer simulate --press``.  The flow runs in a private in-process
-        app (nothing is stored); ``at`` (a datetime) is when the call starts.
+        ``designer simulate --press``; ``at`` (a datetime) is when the call
+        starts.  The flow runs in a private app where nothing is stored:
+        ``sandbox`` (a ``designer.simulator.line.LineFactory``), by default
+        the one registered under the ``designer.sandboxes`` entry point.
         """
-        from designer.simulator.script import DEFAULT_TALK_S, Script
-        from designer.web.sim import DEFAULT_CLI, DEFAULT_TO, Sandbox
+        from designer.simulator.platform import CallSettings
+        from designer.simulator.script import DEFAULT_TALK_S, Script, run
+        from designer.simulator.transcript import attach_trace
 
         if isinstance(press, str):
             raise InvalidDocument("press is a list of steps, e.g. ['1', '4321#'], not one string")
-        script = Script.parse(press, callee=callee,
-                              talk=DEFAULT_TALK_S if talk is None else talk)  # fmt: skip
-        with Sandbox(self.to_dict(), number=to or DEFAULT_TO, started_at=at) as sandbox:
-            return sandbox.call(script, cli=cli or DEFAULT_CLI)
+        script = Script.parse(press, callee=callee, talk=DEFAULT_TALK_S if talk is None else talk)
+        defaults = CallSettings()
+        line = (sandbox or _default_sandbox())(
+            self.to_dict(), number=to or defaults.to, started_at=at
+        )
+        try:
+            call = line.dial(cli=cli or defaults.cli)
+            run(call, script)
+            attach_trace(call.transcript, line.events(call.callid))
+        finally:
+            line.close()
+        return call.transcript
 
     def _repr_svg_(self) -> str:
         return self.to_svg()
@@ -153,3 +165,16 @@ class Flow:
 
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}: {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+
+def _default_sandbox() -> Any:
+    """The sandbox registered by the installed package (the web layer's in-process app)."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="designer.sandboxes", name="default")
+    if not found:
+        raise DesignerError(
+            "no simulator sandbox is installed: install the package (pip install -e .) so that "
+            "its 'designer.sandboxes' entry point is registered"
+        )
+    return next(iter(found)).load()

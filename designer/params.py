@@ -34,6 +34,7 @@ PROMPT_SEGMENT_KINDS = ("tts", "ssml", "href")
 # would only spend time on a value that is already wrong.
 _MAX_PARSE_CHARS = 100_000
 _ENUM_LIST_MAX = 12
+_CACHED_SOURCE_MAX = 1000
 _LOCALE_SET = frozenset(LOCALES)
 
 _TEMPLATE_MARK = re.compile(r"\{\{|\{%|\{#")
@@ -53,7 +54,6 @@ _PLAIN_TEMPLATE = re.compile(  # text with at most {{ name.attr|filter }} substi
     rf"{_TEXT}(?:\{{\{{-?[ \t]*(?!(?:{'|'.join(_RESERVED)})(?![A-Za-z0-9_])){_DOTTED}"
     rf"(?:[ \t]*\|[ \t]*{_NAME})*[ \t]*-?\}}\}}{_TEXT})*"
 )
-_OPENER = re.compile(r"\{\{|\{%")
 _SIMPLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")
 _FILTER_NAME = re.compile(rf"\|[ \t]*({_NAME})")
 _PROMPT_PART = r"[ \t]*(?:#tts\[[ \t]*[^\];\s][^\];]*\]|[^#;\[\]]*)[ \t]*"
@@ -126,13 +126,18 @@ def template_error(source: str) -> str | None:
     about a millisecond, so the usual case, plain ``{{ vars.name }}``
     substitutions, is recognised first without Jinja.
     """
+    if "{" not in source:
+        return None
     unclosed = _unclosed(source)
     if unclosed:
         return unclosed
-    if _PLAIN_TEMPLATE.fullmatch(source) and all(
-        _known_filter(name)
-        for span in _SIMPLE_SPAN.findall(source)
-        for name in _FILTER_NAME.findall(span)
+    if _PLAIN_TEMPLATE.fullmatch(source) and (
+        "|" not in source
+        or all(
+            _known_filter(name)
+            for span in _SIMPLE_SPAN.findall(source)
+            for name in _FILTER_NAME.findall(span)
+        )
     ):
         return None
     return _compile_error(source)
@@ -494,18 +499,28 @@ def _unset(value: Any) -> bool:
 
 
 def _unclosed(source: str) -> str | None:
-    """The commonest slip, found without Jinja: a ``{{`` or ``{%`` that nothing closes."""
-    for m in _OPENER.finditer(source):
-        closer = "}}" if m.group() == "{{" else "%}"
-        if source.find(closer, m.end()) < 0:
-            line = source.count("\n", 0, m.start()) + 1
-            return f"on line {line}: {m.group()!r} is never closed with {closer!r}"
+    """The commonest slip, found without Jinja: a ``{{`` or ``{%`` that nothing closes.
+
+    Only openers after the last closer of their kind can be unclosed.
+    """
+    for opener, closer in (("{{", "}}"), ("{%", "%}")):
+        last_close = source.rfind(closer)
+        at = source.find(opener, last_close + 2 if last_close >= 0 else 0)
+        if at >= 0:
+            line = source.count("\n", 0, at) + 1
+            return f"on line {line}: {opener!r} is never closed with {closer!r}"
     return None
 
 
-@lru_cache(maxsize=4096)
 def _compile_error(source: str) -> str | None:
-    """The runtime's verdict on a template (cached: the editor validates after every edit)."""
+    """The runtime's verdict on a template, cached for short ones: the editor
+    validates after every edit, and most templates do not change between two."""
+    if len(source) > _CACHED_SOURCE_MAX:
+        return _runtime_verdict(source)
+    return _cached_verdict(source)
+
+
+def _runtime_verdict(source: str) -> str | None:
     try:
         templates.check(source)
     except TemplateError as exc:
@@ -513,7 +528,10 @@ def _compile_error(source: str) -> str | None:
     return None
 
 
-@cache
+_cached_verdict = lru_cache(maxsize=4096)(_runtime_verdict)
+
+
+@lru_cache(maxsize=256)
 def _known_filter(name: str) -> bool:
     """Whether the runtime's sandbox offers the filter ``name``; it alone decides."""
     return _compile_error("{{ x|" + name + " }}") is None

@@ -90,8 +90,8 @@ def funnel(calls: pd.DataFrame, flow: Flow | Mapping[str, Any]) -> pd.DataFrame:
     least once) and ``share`` (of all calls in ``calls``).  Pass the calls
     of this flow only: node ids are matched by name.
     """
-    flow = _as_flow(flow)
     counts = reached(calls)
+    flow = _as_flow(flow)
     total = len(calls)
     rows = [
         {
@@ -220,7 +220,7 @@ def menu_problems(
     """
     types = node_types(events, flow)
     inputs = _input_events(events)
-    inputs = inputs[inputs["node"].map(lambda n: types.get(n) in INPUT_TYPES)]
+    inputs = inputs[inputs["node"].isin([n for n, t in types.items() if t in INPUT_TYPES])]
     verdicts = [
         classify_input(k, p, v)
         for k, p, v in zip(inputs["type"], inputs["port"], inputs["value"], strict=True)

@@ -29,7 +29,7 @@ import { FlowNode } from './FlowNode.jsx';
 import { NoteNode } from './NoteNode.jsx';
 
 export const NOTE_PREFIX = 'note:';
-const MIN_READABLE_ZOOM = 0.55;
+const MIN_READABLE_ZOOM = 0.4;
 export const DRAG_TYPE = 'application/x-callflow-node-type';
 
 const NODE_TYPES = { flow: FlowNode, note: NoteNode };
