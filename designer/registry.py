@@ -499,6 +499,13 @@ NODE_TYPES: dict[str, NodeType] = {
             example={"holdPrompt": "#tts[Please hold.]", "maxDuration": 180},
         ),
         _t(
+            type="continue", label="Continue call", kind="terminal", category="flow",
+            icon="arrow-right", svaml="continue",
+            description="Let the call go on as it was being set up: on an 'answered' path, "
+            "connect the caller to the callee once the prompts are played.",
+            params={}, ports=(),
+        ),
+        _t(
             type="hangup", label="Hang up", kind="terminal", category="flow", icon="phone-off",
             svaml="hangup", description="End the call.", params={}, ports=(),
         ),

@@ -157,3 +157,31 @@ class CallbackResponseRow(Base):
     key: Mapped[str] = mapped_column(String, primary_key=True)
     response: Mapped[dict[str, Any]] = mapped_column(Data)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserRow(Base):
+    """A person (or script) who may use the editor and the API; see ``designer.accounts``."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    role: Mapped[str] = mapped_column(String)
+    password_hash: Mapped[str | None] = mapped_column(String)  # scrypt; None: tokens only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiTokenRow(Base):
+    """An API token of a user: only a hash of its secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    user_name: Mapped[str] = mapped_column(
+        String, ForeignKey("users.name", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String, default="")
+    secret_hash: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
