@@ -16,10 +16,15 @@ class Finding:
     message: str
     node: str | None = None
     port: str | None = None
+    param: str | None = None  # path of the offending parameter, e.g. "options[2]"
 
     def to_dict(self) -> dict[str, Any]:
+        """The contract fields of DESIGN.md §4, plus ``param`` when one is known."""
         d = asdict(self)
-        return {k: d[k] for k in ("severity", "code", "node", "port", "message")}
+        out = {k: d[k] for k in ("severity", "code", "node", "port", "message")}
+        if self.param is not None:
+            out["param"] = self.param
+        return out
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def node_parameters(g: FlowGraph, flow_locale: str) -> list[Finding]:
         check = checkers.get(t.type)
         if check is None:
             check = checkers[t.type] = checker(t, flow_locale)
-        for _, message in check(n.data):
-            out.append(Finding("error", "invalid-parameter", message, n.id))
+        for path, message in check(n.data):
+            out.append(Finding("error", "invalid-parameter", message, n.id, param=path or None))
         if not inherited and "locale" in t.params and n.data.get("locale") in (None, ""):
             inherited = True
     if flow_locale not in LOCALES and not inherited:
@@ -80,6 +80,7 @@ def cookie_budget(g: FlowGraph) -> list[Finding]:
                     f"with cookie {key!r} the cookies of this flow take {total} bytes; "
                     f"Sinch allows at most {COOKIE_MAX_BYTES} for all cookies of a call together",
                     n.id,
+                    param="value",
                 )
             ]
     return []
@@ -111,6 +112,7 @@ def branch_ports(g: FlowGraph) -> list[Finding]:
                     f"Branch cases[{i}] port {port!r} {why}",
                     n.id,
                     port,
+                    param=f"cases[{i}].port",
                 )
             )
     return out

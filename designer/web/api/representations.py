@@ -101,6 +101,10 @@ REPORT = component(
                         "node": nullable({"type": "string"}),
                         "port": nullable({"type": "string"}),
                         "message": {"type": "string"},
+                        "param": {
+                            "type": "string",
+                            "description": "path of the offending parameter, when known",
+                        },
                     },
                 ),
             },
