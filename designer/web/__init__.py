@@ -45,8 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(os.environ, config))
     if not app.config.get("DATABASE_URL") and app.config.get("REPOSITORY") is None:
-        os.makedirs(app.instance_path, exist_ok=True)
-        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+        # The same rule as ``designer db upgrade``: instance/designer.db in the
+        # working directory, so the server opens the file the CLI migrated.
+        app.config["DATABASE_URL"] = default_database_url()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.urandom(32).hex()
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]

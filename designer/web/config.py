@@ -87,6 +87,13 @@ def load_config(
     return config
 
 
-def default_database_url(instance_path: str | Path) -> str:
-    """The embedded default: a SQLite file in the Flask instance folder."""
-    return f"sqlite:///{Path(instance_path) / 'designer.db'}"
+def default_database_url() -> str:
+    """The embedded default, shared with the CLI: ``sqlite:///instance/designer.db``.
+
+    Relative to the working directory (the folder is created), exactly as
+    ``designer db upgrade`` resolves it, so both always open the same file.
+    """
+    from designer.storage import DEFAULT_URL
+
+    Path("instance").mkdir(exist_ok=True)
+    return DEFAULT_URL

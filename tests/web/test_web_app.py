@@ -72,8 +72,10 @@ def test_given_repository_and_clock_are_used():
     assert [f.id for f in repo.list_flows()] == [created.get_json()["id"]]
 
 
-def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
-    assert default_database_url(tmp_path) == f"sqlite:///{tmp_path / 'designer.db'}"
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert default_database_url() == "sqlite:///instance/designer.db"
+    assert (tmp_path / "instance").is_dir()
 
 
 def test_refuses_to_start_on_an_unmigrated_database(tmp_path):
