@@ -94,7 +94,9 @@ def normalize_user_name(name: str) -> str:
 def check_password(password: str) -> str:
     """A password that may be set: 8 to 1024 characters, not only spaces."""
     if not isinstance(password, str) or not password.strip():
-        raise BadRequest("the password is empty", details=[{"path": "password", "message": "empty"}])
+        raise BadRequest(
+            "the password is empty", details=[{"path": "password", "message": "empty"}]
+        )
     if len(password) < MIN_PASSWORD:
         raise BadRequest(
             f"the password is too short: at least {MIN_PASSWORD} characters",

@@ -4,17 +4,27 @@ Pure core: no Flask, no SQL, no clock.  It is handed the repository, the
 trace bus and the time ``now``, and returns the SVAML to answer; the web
 layer (``designer.web.callbacks``) only parses HTTP and checks signatures.
 
-One callback is handled in three phases:
+One callback is handled in three phases, with one read and one write:
 
-1. **Work out** the answer and the changes (a new or updated ``CallRecord``,
-   trace events) from the payload and the stored call, without writing.
-2. **Claim** the answer with ``repo.save_callback_response(callid, key, ...)``.
-   The key is ``event:timestamp`` (plus the menu result for a PIE); when the
-   platform retries a callback, or two workers race on the same one, the
-   first stored answer wins and is returned again, and the call is not
-   advanced a second time.
-3. **Apply** the changes (create/update the call, append the trace events,
-   publish them on the bus).
+1. **Read** the call, the answer already given to this callback (if any) and
+   the seq of the call's latest trace event: ``repo.load_callback(callid,
+   key)``.  The key is ``event:timestamp`` (plus the menu result for a PIE);
+   a callback answered before -- the platform retried it -- gets that answer
+   again and does not advance the call.
+2. **Work out** the answer and the changes (a new or updated ``CallRecord``,
+   trace events) from the payload and that call, without writing.
+3. **Record** it all in one transaction: ``repo.record_step(...)`` claims the
+   answer (when two workers race on one callback, the first stored answer
+   wins and the other replays it), writes the call and appends the events
+   numbered after the seq that was read; then the events are published on
+   the bus.  If another callback of the same call was recorded since the
+   read (``StaleCall``), nothing was written and the callback is worked out
+   again from the new state: a late PIE after the DiCE sees an ended call.
+
+An ICE's route (number → binding → version) is cached for ``ROUTE_TTL`` and
+dropped at once when routing changes through this process
+(``RouteCache``); parsed published versions are cached for good, since they
+never change (``FlowCache``).
 
 Events: ICE routes the call (``to.endpoint`` → number binding → its pinned
 or latest published version, else the application's default flow) and walks
@@ -44,21 +54,27 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from designer import schedule, svaml, templates
 from designer.document import Node
 from designer.errors import (
     BadRequest,
-    Conflict,
     DesignerError,
     NotFound,
+    StaleCall,
     StepError,
     StorageUnavailable,
 )
 from designer.flow import Flow
-from designer.repository import CallEvent, CallRecord, Repository
+from designer.repository import (
+    AnsweredCallback,
+    CallbackState,
+    CallEvent,
+    CallRecord,
+    Repository,
+)
 from designer.stepping import Step, follow, menu_choice, walk
 from designer.tracebus import TraceBus
 
@@ -69,7 +85,8 @@ APOLOGY = "We are sorry, something went wrong. Please call again later."
 NOT_IN_SERVICE = "The number you have called is not in service."
 MAX_VAR_CHARS = 1024
 MAX_CALLID = 256
-MAX_KEYS = 32  # idempotency keys of the latest callbacks kept on the call
+STEP_ATTEMPTS = 4  # tries to record a step while other callbacks of the call overtake it
+ROUTE_TTL = timedelta(seconds=2)  # how long another worker's routing change may go unseen
 _CONNECT_ACTIONS = frozenset({"connectPstn", "connectSip", "connectMxp", "connectConf", "park"})
 
 
@@ -212,11 +229,11 @@ class _Work:
     """What handling one callback decided, before anything is written."""
 
     response: dict[str, Any]
+    stored: CallRecord | None = None  # the call as read for this callback (None: unknown)
     create: CallRecord | None = None
     update: CallRecord | None = None
     events: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     error: str | None = None
-    replay: bool = False  # this callback was answered before
 
     def trace(self, kind: str, node: str | None = None, **data: Any) -> None:
         self.events.append((kind, node, data))
@@ -245,8 +262,74 @@ class FlowCache:
         return flow
 
 
+Route = tuple[str, int, str]  # flow id, version, how ("number" or "application")
+
+
+class RouteCache:
+    """Where incoming calls go, so that an ICE does not read bindings and versions each time.
+
+    An entry is used while the repository's ``routing_generation`` is the one
+    it was resolved under (a binding, publication, flow or application
+    changed through this process invalidates every entry at once) and for at
+    most ``ttl`` of callback time: changes made by *another* worker or host
+    reach this one within ``ttl`` (2 s).  Time is the callbacks' ``now``, so
+    the core reads no clock; a clock that goes back expires entries too.
+    """
+
+    def __init__(self, ttl: timedelta = ROUTE_TTL, size: int = 1024) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._items: OrderedDict[tuple[str | None, str | None], _RouteEntry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, to: str | None, application_key: str | None, generation: int, now: datetime
+    ) -> _RouteEntry | None:
+        key = (to, application_key)
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            if entry.generation != generation or not entry.at <= now < entry.at + self.ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return entry
+
+    def put(
+        self, to: str | None, application_key: str | None, route: Route | None,
+        generation: int, now: datetime,
+    ) -> None:  # fmt: skip
+        with self._lock:
+            self._items[(to, application_key)] = _RouteEntry(route, generation, now)
+            self._items.move_to_end((to, application_key))
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+@dataclass(frozen=True)
+class _RouteEntry:
+    route: Route | None  # None: nothing answers this number (cached as well)
+    generation: int
+    at: datetime
+
+
 class Engine:
-    """Answers callbacks for flows stored in ``repo``, tracing to ``bus``."""
+    """Answers callbacks for flows stored in ``repo``, tracing to ``bus``.
+
+    Per callback it does one read (``repo.load_callback``: the call, an
+    earlier answer to the same callback, the latest trace seq) and one write
+    (``repo.record_step``: answer, call and trace events in one transaction);
+    an ICE also needs its route (``RouteCache``) and its flow (``FlowCache``),
+    both cached.  When the call changed between the two (another callback of
+    the same call was recorded meanwhile: ``StaleCall``) the callback is
+    worked out again from the new state, so a late or concurrent event never
+    overwrites a newer one.
+    """
 
     def __init__(
         self,
@@ -255,11 +338,13 @@ class Engine:
         *,
         apology: str = APOLOGY,
         flow_cache: FlowCache | None = None,
+        route_cache: RouteCache | None = None,
     ) -> None:
         self.repo = repo
         self.bus = bus
         self.apology = apology
         self.flows = flow_cache or FlowCache()
+        self.routes = route_cache or RouteCache()
 
     # --- entry point ------------------------------------------------------
     def handle(self, payload: Any, now: datetime, *, channel: str | None = None) -> Outcome:
@@ -276,72 +361,89 @@ class Engine:
             return Outcome(safe_svaml(cb.event), cb.callid, cb.event, error=_reason(exc))
 
     def _handle(self, cb: Callback, now: datetime) -> Outcome:
+        for _attempt in range(STEP_ATTEMPTS):
+            state = (
+                self.repo.load_callback(cb.callid, cb.key)
+                if cb.callid is not None
+                else CallbackState(call=None)
+            )
+            if state.answer is not None:  # the platform retried a callback answered before
+                return self._replayed(cb, now, state.answer)
+            work = self._work_out(cb, now, state.call)
+            call = work.create or work.update
+            if call is None or cb.callid is None:  # unknown call: nothing to record
+                return Outcome(work.response, cb.callid, cb.event, error=work.error)
+            events = [CallEvent(callid=cb.callid, seq=0, ts=now, kind=k, node=n, data=d)
+                      for k, n, d in work.events]  # fmt: skip
+            step = AnsweredCallback(
+                callid=cb.callid,
+                key=cb.key,
+                response=work.response,
+                call=call,
+                events=events,
+                after_seq=state.last_seq,
+                create=work.create is not None,
+                now=now,
+            )
+            try:
+                recorded = self.repo.record_step(step)
+            except StaleCall:  # another callback of this call was recorded meanwhile
+                log.info("call %s changed while answering its %s; again", cb.callid, cb.event)
+                continue
+            if recorded.replayed:  # a concurrent delivery of this callback answered first
+                return self._replayed(cb, now, recorded.response)
+            if work.error:
+                log.warning("call %s (%s): %s", cb.callid, cb.event, work.error)
+            self._publish(recorded.events)
+            return Outcome(work.response, cb.callid, cb.event, error=work.error)
+        raise StaleCall(
+            f"call {cb.callid!r} kept changing while its {cb.event} was being answered",
+            details={"callid": cb.callid, "attempts": STEP_ATTEMPTS},
+        )
+
+    def _work_out(self, cb: Callback, now: datetime, stored: CallRecord | None) -> _Work:
+        """The answer and the changes for this callback, given the call as stored."""
         handler: Callable[[Callback, datetime, _Work], None] = getattr(self, f"_{cb.event}")
-        work = _Work(response=safe_svaml(cb.event, text=self.apology))
+        work = _Work(response=safe_svaml(cb.event, text=self.apology), stored=stored)
         try:
             handler(cb, now, work)
         except DesignerError as exc:  # a flow problem (or storage) while working it out
             if isinstance(exc, StorageUnavailable):
                 raise
             work = self._failed(cb, now, exc, work)
-        if work.replay:
-            return self._replayed(cb, now, work)
-        call = work.create or work.update
-        if call is None or cb.callid is None:  # unknown call: nothing to record
-            return Outcome(work.response, cb.callid, cb.event, error=work.error)
-        answered = list(call.context.get("callbackKeys") or [])
-        call.context = {**call.context, "callbackKeys": [*answered, cb.key][-MAX_KEYS:]}
-        final = self.repo.save_callback_response(cb.callid, cb.key, work.response, now)
-        if final != work.response:  # a concurrent delivery of this callback answered first
-            work.replay = True
-            return self._replayed(cb, now, work, final)
-        self._apply(cb, now, work)
-        return Outcome(work.response, cb.callid, cb.event, error=work.error)
+        return work
 
-    def _replayed(
-        self, cb: Callback, now: datetime, work: _Work, response: dict[str, Any] | None = None
-    ) -> Outcome:
+    def _replayed(self, cb: Callback, now: datetime, response: dict[str, Any]) -> Outcome:
         """A callback answered before: the same answer again, the call not advanced."""
         callid = cb.callid or ""
-        if response is None:
-            response = self.repo.get_callback_response(callid, cb.key)
-        if response is None:  # answered but the answer was lost: stay safe
-            response = safe_svaml(cb.event, text=self.apology)
         log.info("repeated %s callback for call %s answered as before", cb.event, callid)
-        self._store_events(
-            callid, now, [("callback", None, {"event": cb.event, "duplicate": True, "key": cb.key})]
-        )
+        try:
+            self._store_events(
+                callid, now,
+                [("callback", None, {"event": cb.event, "duplicate": True, "key": cb.key})],
+            )  # fmt: skip
+        except DesignerError as exc:  # the answer matters more than the trace of the repeat
+            log.warning("could not trace the repeated callback of call %s: %s", callid, exc)
         return Outcome(response, cb.callid, cb.event, replayed=True)
 
-    def _apply(self, cb: Callback, now: datetime, work: _Work) -> None:
-        if work.create is not None:
+    def _publish(self, events: list[CallEvent]) -> None:
+        """Hand stored events to the bus; the bus must never fail or delay a callback."""
+        if self.bus is None:
+            return
+        for event in events:
             try:
-                self.repo.create_call(work.create)
-            except Conflict:  # a concurrent delivery of the same ICE created it first
-                return
-        if work.update is not None:
-            self.repo.update_call(work.update)
-        if work.error:
-            log.warning("call %s (%s): %s", cb.callid, cb.event, work.error)
-        if work.events:
-            self._store_events(cb.callid or "", now, work.events)
-
-    @staticmethod
-    def _seen(cb: Callback, call: CallRecord) -> bool:
-        return cb.key in (call.context.get("callbackKeys") or ())
+                self.bus.publish(event)
+            except Exception:
+                log.exception("publishing trace event %s/%s failed", event.callid, event.seq)
 
     def _store_events(
         self, callid: str, now: datetime, items: list[tuple[str, str | None, dict[str, Any]]]
     ) -> list[CallEvent]:
+        """Append events outside a step (repeats, failures) and publish them."""
         events = [CallEvent(callid=callid, seq=0, ts=now, kind=k, node=n, data=d)
                   for k, n, d in items]  # fmt: skip
         stored = self.repo.append_events(callid, events)
-        if self.bus is not None:
-            for event in stored:
-                try:
-                    self.bus.publish(event)
-                except Exception:  # the bus must never fail a callback
-                    log.exception("publishing trace event %s/%s failed", callid, event.seq)
+        self._publish(stored)
         return stored
 
     def _failed(self, cb: Callback, now: datetime, exc: DesignerError, partial: _Work) -> _Work:
@@ -350,29 +452,24 @@ class Engine:
         ``partial`` is what the handler had worked out before failing: the call
         as it was (or as routed, for an ICE), which is kept with ``result=error``.
         """
-        work = _Work(response=safe_svaml(cb.event, text=self.apology), error=_reason(exc))
+        work = _Work(
+            response=safe_svaml(cb.event, text=self.apology),
+            stored=partial.stored,
+            error=_reason(exc),
+        )
         work.trace("callback", None, event=cb.event, payload=_jsonable(cb.payload))
         work.trace("error", _error_node(exc), code=exc.code, message=exc.message)
         work.trace("svaml", None, event=cb.event, svaml=work.response)
-        if partial.replay:
-            work.replay = True
-            return work
-        call = partial.create or partial.update
+        call = partial.create or partial.update or partial.stored
         if call is None:
-            try:
-                call = self.repo.get_call(cb.callid or "")
-            except NotFound:
-                if cb.event == "ice":
-                    work.create = self._new_call(cb, now, None, None, result="error")
-                return work
-            if self._seen(cb, call):
-                work.replay = True
-                return work
+            if cb.event == "ice":
+                work.create = self._new_call(cb, now, None, None, result="error")
+            return work
         context = {**call.context, "error": exc.message}
         if cb.event in ("ice", "pie"):  # the safe answer hangs up
             context.update(waiting=None, waitingFor=None, lastAction="hangup")
         failed = replace(call, result="error", context=context)
-        if partial.create is not None:
+        if partial.create is not None or partial.stored is None:
             work.create = failed
         else:
             work.update = failed
@@ -393,8 +490,24 @@ class Engine:
             log.warning("could not record the error of call %s: %s", cb.callid, again)
 
     # --- routing ----------------------------------------------------------
-    def route(self, to: str | None, application_key: str | None) -> tuple[str, int, str] | None:
-        """``(flow_id, version, how)`` for an incoming call, or None when nothing matches."""
+    def route(
+        self, to: str | None, application_key: str | None, now: datetime | None = None
+    ) -> Route | None:
+        """``(flow_id, version, how)`` for an incoming call, or None when nothing matches.
+
+        With ``now`` the answer may come from (and goes into) the route cache.
+        """
+        if now is None:
+            return self._resolve(to, application_key)
+        generation = self.repo.routing_generation()  # read before resolving: see RouteCache
+        entry = self.routes.get(to, application_key, generation, now)
+        if entry is not None:
+            return entry.route
+        route = self._resolve(to, application_key)
+        self.routes.put(to, application_key, route, generation, now)
+        return route
+
+    def _resolve(self, to: str | None, application_key: str | None) -> Route | None:
         if to:
             candidates = [to] if to.startswith("+") else [to, f"+{to}"]
             for number in candidates:
@@ -455,14 +568,8 @@ class Engine:
 
     def _ice(self, cb: Callback, now: datetime, work: _Work) -> None:
         work.trace("callback", None, event="ice", payload=_jsonable(cb.payload))
-        try:
-            existing = self.repo.get_call(cb.callid or "")
-        except NotFound:
-            existing = None
+        existing = work.stored
         if existing is not None:
-            if self._seen(cb, existing):
-                work.replay = True
-                return
             if is_pinned_simulation(existing):
                 self._ice_pinned(cb, now, work, existing)
                 return
@@ -478,7 +585,7 @@ class Engine:
         app_key = cb.payload.get("applicationKey")
         app_key = app_key if isinstance(app_key, str) else None
         to = _endpoint(cb.payload.get("to"))
-        route = self.route(to, app_key)
+        route = self.route(to, app_key, now)
         if route is None:
             work.response = svaml.svaml([svaml.say(NOT_IN_SERVICE)], svaml.hangup())
             work.error = (
@@ -541,7 +648,7 @@ class Engine:
         work.response = hangup_svaml()
         work.trace("callback", None, event="pie", payload=_jsonable(cb.payload))
         call = self._known_call(cb, work)
-        if call is None or work.replay:
+        if call is None:
             return
         work.update = call
         if call.state == "ended":  # e.g. the DiCE overtook this PIE: nothing left to run
@@ -600,7 +707,7 @@ class Engine:
         work.response = svaml.svaml([], svaml.continue_())
         work.trace("callback", None, event="ace", payload=_jsonable(cb.payload))
         call = self._known_call(cb, work)
-        if call is None or work.replay:
+        if call is None:
             return
         context = {**call.context, "answeredAt": now.isoformat()}
         amd = cb.payload.get("amd")
@@ -631,7 +738,7 @@ class Engine:
         work.response = hangup_svaml()
         work.trace("callback", None, event="dice", payload=_jsonable(cb.payload))
         call = self._known_call(cb, work)
-        if call is None or work.replay:
+        if call is None:
             return
         p = cb.payload
         reason = p.get("reason") if isinstance(p.get("reason"), str) else None
@@ -662,22 +769,19 @@ class Engine:
             log.info("notify without a callid: %s", cb.payload.get("type"))
             return
         call = self._known_call(cb, work)
-        if call is None or work.replay:
+        if call is None:
             return
         data = {k: v for k, v in _jsonable(cb.payload).items() if k != "event"}
         work.events = [("notify", call.current_node, data)]
         work.update = call
         return
 
-    def _known_call(self, cb: Callback, work: _Work) -> CallRecord | None:
+    @staticmethod
+    def _known_call(cb: Callback, work: _Work) -> CallRecord | None:
         """The stored call, or None (logged) when the platform names an unknown one."""
-        try:
-            call = self.repo.get_call(cb.callid or "")
-        except NotFound:
+        if work.stored is None:
             log.info("%s callback for unknown call %s", cb.event, cb.callid)
-            return None
-        work.replay = self._seen(cb, call)
-        return call
+        return work.stored
 
     # --- stepping ---------------------------------------------------------
     def _step(

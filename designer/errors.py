@@ -70,6 +70,17 @@ class Conflict(DesignerError):
     code = "conflict"
 
 
+class StaleCall(Conflict):
+    """A callback step was worked out from a call that changed before it was stored.
+
+    Another callback of the same call was recorded in between (out-of-order
+    or concurrent deliveries); nothing was written, and the engine reads the
+    call again and works the step out anew.
+    """
+
+    code = "stale-call"
+
+
 class PayloadTooLarge(DesignerError):
     code = "payload-too-large"
 
@@ -98,6 +109,19 @@ class Unauthorized(DesignerError):
 
 class Forbidden(DesignerError):
     code = "forbidden"
+
+
+class CsrfRejected(Forbidden):
+    """A browser request that changes something came without the page's CSRF token,
+    or from another site."""
+
+    code = "csrf-rejected"
+
+
+class TooManyRequests(DesignerError):
+    """A client went over a rate limit; ``details["retryAfter"]`` says when to retry (s)."""
+
+    code = "too-many-requests"
 
 
 class TemplateError(DesignerError):

@@ -16,7 +16,7 @@ from typing import Any
 
 from designer import document
 from designer.document import Document, Edge, Node
-from designer.errors import DesignerError, InvalidDocument
+from designer.errors import DesignerError, InvalidDocument, RenderError
 from designer.findings import Report
 
 
@@ -155,13 +155,23 @@ class Flow:
         return self.to_svg()
 
     def _repr_html_(self) -> str:
+        """The picture with the findings drawn on it, then the findings as a table.
+
+        Notebooks prefer HTML to SVG, so the picture is part of it; without
+        Graphviz the summary and the table are still shown.
+        """
         report = self.validate()
         status = "valid" if report.ok else f"{len(report.errors)} error(s)"
         head = (
             f"<p><b>{html.escape(self.name)}</b> — {len(self.nodes)} nodes, "
             f"{len(self.edges)} edges, {status}</p>"
         )
-        return head + report._repr_html_()
+        try:
+            svg = self.to_svg(findings=report.findings)
+            picture = f"<div style='overflow:auto'>{svg[svg.find('<svg') :]}</div>"
+        except RenderError as exc:
+            picture = f"<p><i>{html.escape(exc.message)}</i></p>"
+        return head + picture + report._repr_html_()
 
     def __repr__(self) -> str:
         return f"<Flow {self.name!r}: {len(self.nodes)} nodes, {len(self.edges)} edges>"

@@ -14,6 +14,7 @@ limit, the setting that raises it, and the path of the offending value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,16 @@ class FlowLimits:
     max_edges: int = DEFAULT_MAX_EDGES
     max_notes: int = DEFAULT_MAX_NOTES
     max_text: int = DEFAULT_MAX_TEXT
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FlowLimits:
+        """From the ``MAX_FLOW_*``/``MAX_TEXT_CHARS`` settings (defaults where absent)."""
+        return cls(
+            max_nodes=settings.get("MAX_FLOW_NODES") or DEFAULT_MAX_NODES,
+            max_edges=settings.get("MAX_FLOW_EDGES") or DEFAULT_MAX_EDGES,
+            max_notes=settings.get("MAX_FLOW_NOTES") or DEFAULT_MAX_NOTES,
+            max_text=settings.get("MAX_TEXT_CHARS") or DEFAULT_MAX_TEXT,
+        )
 
     def to_dict(self) -> dict[str, int]:
         return {

@@ -8,10 +8,17 @@ raises and changes nothing.  Times are timezone-aware UTC datetimes passed in
 by the caller (the core never reads the clock).
 
 Errors: ``NotFound`` for unknown ids, ``Conflict`` for a stale revision or a
-duplicate key, ``Unprocessable`` when a record refers to something unusable
-(a binding to a missing or never-published flow, a missing version or
-application; an application's missing default flow), ``BadRequest`` for a
-number that is not E.164 or a negative limit/offset.
+duplicate key (its subclass ``StaleCall`` for a callback step worked out from
+a call that has changed since), ``Unprocessable`` when a record refers to
+something unusable (a binding to a missing or never-published flow, a missing
+version or application; an application's missing default flow),
+``BadRequest`` for a number that is not E.164 or a negative limit/offset.
+
+The callback hot path (``designer.engine``) uses two methods per callback:
+``load_callback`` (one read: the call, an earlier answer to the same
+callback, the latest trace seq) and ``record_step`` (one transaction: the
+answer, the call and its trace events).  Everything else is for the API,
+the simulator and the CLI.
 """
 
 from __future__ import annotations
@@ -117,6 +124,54 @@ class CallEvent:
 
 
 @dataclass
+class CallbackState:
+    """What answering one callback needs to read, fetched by ``load_callback`` at once.
+
+    ``answer`` is the response stored for this callback's idempotency key when
+    it was answered before (the platform retried it); ``last_seq`` is the seq
+    of the call's latest trace event (0 for none), which ``record_step`` uses
+    to refuse a step worked out from a call that changed meanwhile.
+    """
+
+    call: CallRecord | None
+    answer: dict[str, Any] | None = None
+    last_seq: int = 0
+
+
+@dataclass
+class AnsweredCallback:
+    """Everything one answered callback changes; ``record_step`` writes it in one transaction.
+
+    ``call`` is the call as the callback leaves it (inserted when ``create``,
+    else replacing the stored one); ``events`` are numbered ``after_seq + 1``
+    onwards (their own ``seq`` is ignored); ``after_seq`` is the ``last_seq``
+    of the ``CallbackState`` the step was worked out from.
+    """
+
+    callid: str
+    key: str
+    response: dict[str, Any]
+    call: CallRecord
+    events: list[CallEvent]
+    after_seq: int = 0
+    create: bool = False
+    now: datetime | None = None  # when the answer was given (default: the storage clock)
+
+
+@dataclass
+class RecordedStep:
+    """What ``record_step`` stored: the answer to give and the numbered trace events.
+
+    ``replayed`` means another delivery of the same callback was answered
+    first: ``response`` is that earlier answer, and nothing else was written.
+    """
+
+    response: dict[str, Any]
+    events: list[CallEvent] = field(default_factory=list)
+    replayed: bool = False
+
+
+@dataclass
 class CallFilter:
     flow_id: str | None = None
     number: str | None = None  # the called number
@@ -139,14 +194,21 @@ class Repository(Protocol):
     def get_flow(self, flow_id: str) -> FlowRecord: ...
     def list_flows(self) -> list[FlowRecord]: ...
     def update_flow(
-        self, flow_id: str, document: dict[str, Any], expected_revision: int | None,
+        self,
+        flow_id: str,
+        document: dict[str, Any],
+        expected_revision: int | None,
         now: datetime,
     ) -> FlowRecord: ...
     def delete_flow(self, flow_id: str, expected_revision: int | None) -> None: ...
 
     # published versions (immutable)
     def publish(
-        self, flow_id: str, comment: str, published_by: str, now: datetime,
+        self,
+        flow_id: str,
+        comment: str,
+        published_by: str,
+        now: datetime,
         expected_revision: int | None = None,
     ) -> FlowVersion: ...
     def list_versions(self, flow_id: str) -> list[FlowVersion]: ...
@@ -169,6 +231,7 @@ class Repository(Protocol):
     def append_events(self, callid: str, events: list[CallEvent]) -> list[CallEvent]:
         """Store events, assigning consecutive ``seq`` numbers per call (given seq ignored)."""
         ...
+
     def list_events(self, callid: str, after_seq: int = 0) -> list[CallEvent]: ...
 
     # idempotent callbacks: the answer given to (callid, key) is replayed on a retry
@@ -182,5 +245,32 @@ class Repository(Protocol):
         """Store the response unless one is already stored; return the stored one.
 
         When two deliveries of the same callback race, both get the first answer.
+        """
+        ...
+
+    # the callback hot path: one read and one write per callback
+    def load_callback(self, callid: str, key: str) -> CallbackState:
+        """The call (None if unknown), the answer stored for ``key`` and the latest seq."""
+        ...
+
+    def record_step(self, step: AnsweredCallback) -> RecordedStep:
+        """Claim the answer, write the call and append its events: all or nothing.
+
+        - The answer already stored for ``(callid, key)`` wins: it is returned
+          with ``replayed=True`` and nothing is written.
+        - ``StaleCall`` (nothing written) when the call changed after
+          ``after_seq`` was read -- events were appended since, or ``create``
+          finds the call already there: read again and work the step out anew.
+        - ``NotFound`` when the call to update does not exist.
+        """
+        ...
+
+    def routing_generation(self) -> int:
+        """A counter bumped by every write through this object that can change routing.
+
+        Routing reads bindings, published versions, flows and applications.
+        An unchanged value means none of them changed *through this object*;
+        other processes' writes are not seen, so a cache keyed on it must also
+        expire (the call engine keeps routes for a couple of seconds).
         """
         ...

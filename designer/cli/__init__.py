@@ -49,5 +49,10 @@ def _register() -> None:
 
     main.add_command(simulate_command.simulate)
 
+    from designer.cli import users as user_commands
+
+    main.add_command(user_commands.user)
+    main.add_command(user_commands.token)
+
 
 _register()

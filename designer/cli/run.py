@@ -20,9 +20,11 @@ import click
 def run(host: str, port: int, debug: bool) -> None:
     """Serve the designer (editor, API and Sinch callbacks) on HOST:PORT."""
     from designer.web import create_app
+    from designer.web.access import describe
 
-    app = create_app()
+    app = create_app({"BIND_HOST": host})  # login is required unless HOST is loopback
     click.echo(f"designer: serving http://{host}:{port}/ (database {_safe_url(app)})", err=True)
+    click.echo(f"designer: {describe(app)}", err=True)
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
 
 

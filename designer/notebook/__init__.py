@@ -26,7 +26,7 @@ from designer.notebook.analysis import (
     reached,
 )
 from designer.notebook.client import Designer
-from designer.notebook.frames import calls, events
+from designer.notebook.frames import call_log, calls, events
 from designer.notebook.generate import fill_call_log
 from designer.notebook.live import live
 from designer.notebook.plots import (
@@ -39,16 +39,18 @@ from designer.notebook.plots import (
     plot_menu_choices,
     plot_menu_problems,
 )
-from designer.notebook.widget import LiveFlow
+from designer.notebook.widget import LiveFlow, describe
 
 __all__ = [
     "DROP_OUTCOMES",
     "Designer",
     "LiveFlow",
     "Svg",
+    "call_log",
     "calls",
     "calls_per_hour",
     "classify_input",
+    "describe",
     "dropoff",
     "duration_by_outcome",
     "events",

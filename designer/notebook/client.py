@@ -329,6 +329,34 @@ class Designer:
         events = self._events_of([i["callid"] for i in items]) if paths else None
         return frames.calls_frame(frames.call_rows_from_api(items, events))
 
+    def call_log(
+        self,
+        flow: str | None = None,
+        number: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        result: str | None = None,
+        limit: int | None = None,
+        *,
+        simulated: bool | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(calls, events)`` of the same calls, each call's events fetched once."""
+        from designer.notebook import frames
+
+        items = self.call_items(
+            flow=flow,
+            number=number,
+            result=result,
+            since=since,
+            until=until,
+            simulated=simulated,
+            limit=limit,
+        )
+        by_call = self._events_of([i["callid"] for i in items])
+        calls = frames.calls_frame(frames.call_rows_from_api(items, by_call))
+        events = frames.events_frame(e for i in reversed(items) for e in by_call[i["callid"]])
+        return calls, events
+
     def events(
         self,
         callid: str | None = None,

@@ -385,3 +385,48 @@ def events(
         )
         rows = [e.to_dict() for c in reversed(records) for e in repo.list_events(c.callid)]
     return events_frame(rows)
+
+
+def call_log(
+    source: str | Designer | Repository | None = None,
+    *,
+    flow: str | None = None,
+    number: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    result: str | None = None,
+    simulated: bool | None = None,
+    limit: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(calls, events)`` for the same calls, reading each call's events once.
+
+    What an analysis notebook wants: the calls frame (with paths) for the
+    funnel and drop-off, the events frame for the menus.  Arguments as for
+    ``calls``.
+    """
+    designer = _designer(source)
+    if designer is not None:
+        return designer.call_log(
+            flow=flow,
+            number=number,
+            since=since,
+            until=until,
+            result=result,
+            limit=limit,
+            simulated=simulated,
+        )
+    with _Opened(source) as repo:
+        records = _records(
+            repo,
+            flow=flow,
+            number=number,
+            result=result,
+            since=since,
+            until=until,
+            simulated=simulated,
+            limit=limit,
+        )
+        by_call = {c.callid: repo.list_events(c.callid) for c in records}
+    calls_table = calls_frame(call_rows_from_records(records, by_call))
+    events_table = events_frame(e.to_dict() for c in reversed(records) for e in by_call[c.callid])
+    return calls_table, events_table

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,18 @@ def at_hour(moment: datetime, rng: random.Random, profile: Sequence[float] | Non
         return moment
     hour = rng.choices(range(24), weights=profile)[0]
     return moment.replace(hour=hour)
+
+
+def _fresh_callid() -> str:
+    """A new Sinch-shaped call id, never drawn from the walk's seed.
+
+    The seed fixes what callers do; call ids must still differ between runs,
+    or a second run with the same seed would repeat the first one's ids and
+    the engine would refuse its calls as duplicates.
+    """
+    from designer.simulator.platform import new_callid
+
+    return new_callid(random.Random(secrets.randbits(64)))
 
 
 def _caller(cli: str | None, rng: random.Random) -> str:
@@ -149,7 +162,9 @@ class DatabaseLine:
         rng = rng or random.Random()
         moment = at_hour(started_at or self._now, rng, self.profile)
         extra = {"application_key": self.application_key} if self.application_key else {}
-        settings = CallSettings(cli=_caller(cli, rng), to=self.number, **extra)
+        settings = CallSettings(
+            cli=_caller(cli, rng), to=self.number, callid=_fresh_callid(), **extra
+        )
         return SimulatedCall(self._send, moment, settings, rng=rng)
 
     def events(self, callid: str) -> list[dict[str, Any]]:
@@ -201,7 +216,9 @@ class ServerLine:
 
         rng = rng or random.Random()
         extra = {"application_key": self.application_key} if self.application_key else {}
-        settings = CallSettings(cli=_caller(cli, rng), to=self.number, **extra)
+        settings = CallSettings(
+            cli=_caller(cli, rng), to=self.number, callid=_fresh_callid(), **extra
+        )
         return SimulatedCall(self.transport, datetime.now(UTC), settings, rng=rng)
 
     def events(self, callid: str) -> list[dict[str, Any]]:

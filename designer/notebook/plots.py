@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from designer.flow import Flow
-from designer.notebook.analysis import _as_flow, node_counts, outcome_labels
+from designer.notebook.analysis import _as_flow, duration_by_outcome, node_counts, outcome_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,6 +25,9 @@ class Svg(str):
 
     def _repr_svg_(self) -> str:
         return str(self)
+
+    def __repr__(self) -> str:
+        return f"<SVG picture, {len(self)} characters>"
 
 
 def heat_svg(
@@ -102,7 +105,7 @@ def plot_menu_choices(choices: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_duration_by_outcome(calls: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Box plot of call duration (seconds) per outcome."""
+    """Box plot of call duration (seconds) per outcome, the most frequent outcome on top."""
     frame = pd.DataFrame(
         {
             "outcome": outcome_labels(calls).to_numpy(),
@@ -111,12 +114,12 @@ def plot_duration_by_outcome(calls: pd.DataFrame, ax: Axes | None = None) -> Axe
             .to_numpy(),
         }
     ).dropna()
-    order = frame["outcome"].value_counts().index.tolist()
+    order = duration_by_outcome(calls).index.tolist()
     ax = _axes(ax, (7, 3.5))
     ax.boxplot(
         [frame.loc[frame["outcome"] == o, "duration"].to_numpy() for o in order],
         tick_labels=order,
-        vert=False,
+        orientation="horizontal",
     )
     ax.invert_yaxis()
     ax.set_xlabel("duration (s)")

@@ -166,7 +166,9 @@ class SqlAccountStore:
     def touch_token(self, token_id: str, now: datetime) -> None:
         with self._tx(write=True) as s:
             s.execute(
-                update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=c.utc(now))
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == token_id)
+                .values(last_used_at=c.utc(now))
             )
 
 

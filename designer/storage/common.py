@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from designer.errors import BadRequest, Conflict, NotFound, Unprocessable
+from designer.errors import BadRequest, Conflict, NotFound, StaleCall, Unprocessable
 from designer.repository import CallRecord
 
 UNTITLED = "Untitled flow"
@@ -50,6 +50,21 @@ def json_copy(value: Any, what: str) -> Any:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"{what} cannot be stored as JSON: {exc}") from None
+
+
+def json_text(value: Any, what: str) -> str:
+    """``value`` serialised for a JSON column, once (the callback hot path's copy-free check).
+
+    Refuses what a database could not store, as ``json_copy`` does; compact and
+    UTF-8 (not ASCII-escaped) to keep rows small.
+    """
+    try:
+        return _dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(f"{what} cannot be stored as JSON: {exc}") from None
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def json_object(value: Any, what: str) -> dict[str, Any]:
@@ -135,6 +150,13 @@ def call_not_found(callid: str) -> NotFound:
 
 def call_exists(callid: str) -> Conflict:
     return Conflict(f"call {callid!r} already exists", details={"callid": callid})
+
+
+def stale_call(callid: str) -> StaleCall:
+    return StaleCall(
+        f"call {callid!r} changed while this callback was being answered; read it again",
+        details={"callid": callid},
+    )
 
 
 def missing_default_flow(key: str, flow_id: str) -> Unprocessable:

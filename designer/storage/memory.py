@@ -14,14 +14,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from designer.errors import BadRequest
 from designer.repository import (
+    AnsweredCallback,
     Application,
+    CallbackState,
     CallEvent,
     CallFilter,
     CallRecord,
     FlowRecord,
     FlowVersion,
     NumberBinding,
+    RecordedStep,
     check_e164,
 )
 from designer.storage import common as c
@@ -37,6 +41,7 @@ class MemoryRepository:
         self._calls: dict[str, CallRecord] = {}
         self._events: dict[str, list[CallEvent]] = {}
         self._responses: dict[tuple[str, str], dict[str, Any]] = {}
+        self._routing = 0  # see routing_generation
 
     def __repr__(self) -> str:
         return "<MemoryRepository>"
@@ -83,6 +88,7 @@ class MemoryRepository:
                 raise c.application_exists(app.key)
             stored = self._check_app(app)
             self._apps[app.key] = stored
+            self._routing += 1
             return replace(stored)
 
     def get_application(self, key: str) -> Application:
@@ -103,6 +109,7 @@ class MemoryRepository:
                 raise c.application_not_found(app.key)
             stored = replace(self._check_app(app), created_at=old.created_at)
             self._apps[app.key] = stored
+            self._routing += 1
             return replace(stored)
 
     def delete_application(self, key: str) -> None:
@@ -114,6 +121,7 @@ class MemoryRepository:
             for number, b in self._bindings.items():
                 if b.application_key == key:
                     self._bindings[number] = replace(b, application_key=None)
+            self._routing += 1
 
     # --- flows -------------------------------------------------------------------
     def create_flow(self, document: dict[str, Any], now: datetime) -> FlowRecord:
@@ -183,6 +191,7 @@ class MemoryRepository:
             for key, app in self._apps.items():
                 if app.default_flow_id == flow_id:
                     self._apps[key] = replace(app, default_flow_id=None)
+            self._routing += 1
 
     # --- versions ----------------------------------------------------------------
     def publish(
@@ -210,6 +219,7 @@ class MemoryRepository:
                 published_at=now,
             )
             versions[number] = v
+            self._routing += 1
             return self._version_out(v)
 
     def list_versions(self, flow_id: str) -> list[FlowVersion]:
@@ -265,6 +275,7 @@ class MemoryRepository:
                 updated_at=now,
             )
             self._bindings[number] = stored
+            self._routing += 1
             return replace(stored)
 
     def get_binding(self, number: str) -> NumberBinding:
@@ -283,6 +294,7 @@ class MemoryRepository:
             if number not in self._bindings:
                 raise c.binding_not_found(number)
             del self._bindings[number]
+            self._routing += 1
 
     # --- calls -------------------------------------------------------------------
     def create_call(self, call: CallRecord) -> CallRecord:
@@ -374,3 +386,54 @@ class MemoryRepository:
         with self._lock:
             stored = self._responses.setdefault((callid, key), value)
             return c.json_copy(stored, "response")
+
+    # --- the callback hot path ---------------------------------------------------------
+    def load_callback(self, callid: str, key: str) -> CallbackState:
+        with self._lock:
+            call = self._calls.get(callid)
+            answer = self._responses.get((callid, key))
+            return CallbackState(
+                call=None if call is None else self._call_out(call),
+                answer=None if answer is None else c.json_copy(answer, "response"),
+                last_seq=len(self._events.get(callid) or ()),
+            )
+
+    def record_step(self, step: AnsweredCallback) -> RecordedStep:
+        """Claim the answer, write the call and append its events: all or nothing."""
+        callid = c.check_key(step.callid, "callid")
+        key = c.check_key(step.key, "callback key")
+        response = c.json_object(step.response, "callback response")
+        call = c.normalise_call(step.call)
+        if call.callid != callid:
+            raise BadRequest(f"the step of call {callid!r} carries call {call.callid!r}")
+        prepared = [
+            (c.utc(e.ts), c.check_key(e.kind, "event kind"), e.node, c.json_object(e.data, "data"))
+            for e in step.events
+        ]
+        with self._lock:
+            earlier = self._responses.get((callid, key))
+            if earlier is not None:
+                return RecordedStep(c.json_copy(earlier, "response"), [], replayed=True)
+            stored = self._events.get(callid)
+            if step.create and callid in self._calls:
+                raise c.stale_call(callid)
+            if not step.create and callid not in self._calls:
+                raise c.call_not_found(callid)
+            if len(stored or ()) != step.after_seq:
+                raise c.stale_call(callid)
+            self._responses[(callid, key)] = response
+            self._calls[callid] = call
+            events = self._events.setdefault(callid, [])
+            new = [
+                CallEvent(callid=callid, seq=step.after_seq + i + 1, ts=ts, kind=kind, node=node,
+                          data=data)
+                for i, (ts, kind, node, data) in enumerate(prepared)
+            ]  # fmt: skip
+            events.extend(new)
+            return RecordedStep(
+                c.json_copy(response, "response"), [self._event_out(e) for e in new]
+            )
+
+    def routing_generation(self) -> int:
+        with self._lock:
+            return self._routing

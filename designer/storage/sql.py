@@ -7,6 +7,8 @@ database, never by reading and then writing blindly:
   revision = ?``: of two saves of the same revision exactly one updates a
   row; the other sees zero rows and gets ``Conflict``.  The document is
   written by that one statement, so it is never a mix of the two.
+- The callback hot path (``load_callback``/``record_step``) runs on the
+  driver, one read and one write per callback: see ``designer.storage.fastpath``.
 - Publishing and appending trace events first lock the parent row
   (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a write transaction
   starts with ``BEGIN IMMEDIATE``, which serialises writers), so the next
@@ -19,10 +21,12 @@ Driver errors become ``designer.errors`` (``StorageUnavailable``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,17 +35,21 @@ from sqlalchemy.orm import Session
 
 from designer.errors import DesignerError
 from designer.repository import (
+    AnsweredCallback,
     Application,
+    CallbackState,
     CallEvent,
     CallFilter,
     CallRecord,
     FlowRecord,
     FlowVersion,
     NumberBinding,
+    RecordedStep,
     check_e164,
 )
 from designer.storage import common as c
 from designer.storage.engine import WRITE, redact, translate
+from designer.storage.fastpath import CallbackStatements
 from designer.storage.models import (
     ApplicationRow,
     CallbackResponseRow,
@@ -53,6 +61,19 @@ from designer.storage.models import (
 )
 
 _ID_ATTEMPTS = 5
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _changes_routing(method: _Method) -> _Method:
+    """Bump ``routing_generation`` once the write has committed (never before)."""
+
+    @functools.wraps(method)
+    def write(self: SqlRepository, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self._routing_changed()
+        return result
+
+    return write  # type: ignore[return-value]
 
 
 class SqlRepository:
@@ -61,6 +82,9 @@ class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._callbacks = CallbackStatements(engine)
+        self._routing_counter = itertools.count(1)
+        self._routing = 0  # see routing_generation
 
     def __repr__(self) -> str:
         return f"<SqlRepository {redact(self.engine.url)}>"
@@ -176,6 +200,7 @@ class SqlRepository:
         if app.default_flow_id is not None and s.get(FlowRow, app.default_flow_id) is None:
             raise c.missing_default_flow(app.key, app.default_flow_id)
 
+    @_changes_routing
     def add_application(self, app: Application) -> Application:
         c.check_key(app.key, "application key")
         with self._tx(write=True) as s:
@@ -205,6 +230,7 @@ class SqlRepository:
             rows = s.scalars(select(ApplicationRow)).all()
             return sorted((self._app(r) for r in rows), key=lambda a: a.key)
 
+    @_changes_routing
     def update_application(self, app: Application) -> Application:
         """Replace name, secret and default flow (``secret=None`` removes the secret)."""
         c.check_key(app.key, "application key")
@@ -219,6 +245,7 @@ class SqlRepository:
             s.flush()
             return self._app(row)
 
+    @_changes_routing
     def delete_application(self, key: str) -> None:
         """Delete the application; numbers bound through it keep their flow, without a key."""
         with self._tx(write=True) as s:
@@ -322,6 +349,7 @@ class SqlRepository:
         if result.rowcount != 1:
             raise self._stale_or_missing(s, flow_id, expected_revision)
 
+    @_changes_routing
     def delete_flow(self, flow_id: str, expected_revision: int | None) -> None:
         """Delete the draft with its versions and number bindings.
 
@@ -345,6 +373,7 @@ class SqlRepository:
                 raise self._stale_or_missing(s, flow_id, expected_revision)
 
     # --- versions ----------------------------------------------------------------
+    @_changes_routing
     def publish(
         self,
         flow_id: str,
@@ -408,6 +437,7 @@ class SqlRepository:
             return self._flow(row, self._latest(s, flow_id))
 
     # --- number bindings -----------------------------------------------------------
+    @_changes_routing
     def bind_number(self, binding: NumberBinding, now: datetime) -> NumberBinding:
         """Bind (or re-bind) a number to a published flow, optionally pinned to a version."""
         number = check_e164(binding.number)
@@ -449,6 +479,7 @@ class SqlRepository:
             rows = s.scalars(select(NumberBindingRow)).all()
             return sorted((self._binding(r) for r in rows), key=lambda b: b.number)
 
+    @_changes_routing
     def unbind_number(self, number: str) -> None:
         with self._tx(write=True) as s:
             stmt = delete(NumberBindingRow).where(NumberBindingRow.number == number)
@@ -596,3 +627,18 @@ class SqlRepository:
                 )
             )
             return stored if stored is not None else value
+
+    # --- the callback hot path (designer.storage.fastpath) ------------------------------
+    def load_callback(self, callid: str, key: str) -> CallbackState:
+        return self._callbacks.load(callid, key)
+
+    def record_step(self, step: AnsweredCallback) -> RecordedStep:
+        """Claim the answer, write the call and append its events: all or nothing."""
+        return self._callbacks.record(step)
+
+    def routing_generation(self) -> int:
+        return self._routing
+
+    def _routing_changed(self) -> None:
+        # itertools.count is atomic under the GIL: concurrent writers never share a value
+        self._routing = next(self._routing_counter)

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from designer.web import errors, extensions
+from designer.web import access, errors, extensions, headers
 from designer.web.config import default_database_url, load_config
 
 BLUEPRINTS: tuple[str, ...] = (
@@ -31,6 +31,9 @@ BLUEPRINTS: tuple[str, ...] = (
     "designer.web.ws",
     "designer.web.sim",
     "designer.web.pages",
+    "designer.web.api.users",
+    "designer.web.login",
+    "designer.web.health",
 )
 
 
@@ -48,14 +51,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # The same rule as ``designer db upgrade``: instance/designer.db in the
         # working directory, so the server opens the file the CLI migrated.
         app.config["DATABASE_URL"] = default_database_url()
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.urandom(32).hex()
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep documents in the order their authors wrote them
     app.url_map.merge_slashes = False  # "//" is a missing id (404), not a redirect
 
     extensions.init_app(app)
     errors.init_app(app)
+    access.init_app(app)  # login, session cookie, the permission check of every request
+    headers.init_app(app)  # security headers on every response
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app

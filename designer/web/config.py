@@ -41,6 +41,34 @@ SETTINGS: dict[str, Setting] = {
     "SECRET_KEY": Setting(None, str, "Flask secret key; default: random per process"),
     "PUBLIC_URL": Setting(None, str, "the URL Sinch reaches this server at (callback URLs)"),
     "TESTING": Setting(False, bool, "Flask testing mode"),
+    # access control and hardening (designer.web.access, docs/deployment.md)
+    "AUTH": Setting(
+        "auto", str,
+        "login: 'required', 'off', or 'auto' (required unless the server is only reachable "
+        "from this machine: `designer run` on a loopback host, or used in-process)",
+    ),
+    "BIND_HOST": Setting(None, str, "the interface the server listens on (`designer run --host`)"),
+    "SECRET_KEY_FILE": Setting(
+        None, str, "where the session key is kept when DESIGNER_SECRET_KEY is not set and "
+        "login is required; default: instance/secret_key",
+    ),
+    "COOKIE_SECURE": Setting(
+        "auto", str, "session cookie Secure flag: 'auto' (when the request or the public URL "
+        "is https), 'true' or 'false'",
+    ),
+    "SESSION_HOURS": Setting(12, int, "how long a login lasts"),
+    "TRUSTED_PROXIES": Setting(
+        None, int, "reverse proxies in front of the server whose X-Forwarded-* to trust (1 behind "
+        "nginx)",
+    ),
+    "LOGIN_ATTEMPTS_PER_MINUTE": Setting(10, int, "failed sign-ins per client address and worker"),
+    "WS_SUBSCRIBE_BURST": Setting(20, int, "websocket subscriptions a client may open at once"),
+    "WS_SUBSCRIBE_PER_MINUTE": Setting(60, int, "websocket subscriptions per client, sustained"),
+    "MAX_FLOW_NODES": Setting(5000, int, "largest number of nodes in a flow (413 above)"),
+    "MAX_FLOW_EDGES": Setting(20000, int, "largest number of edges in a flow (413 above)"),
+    "MAX_FLOW_NOTES": Setting(1000, int, "largest number of canvas notes in a flow (413 above)"),
+    "MAX_TEXT_CHARS": Setting(10000, int, "longest text anywhere in a flow (413 above)"),
+    "HEALTH_TIMEOUT_MS": Setting(1500, int, "how long /healthz waits for the database or Redis"),
 }  # fmt: skip
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -32,6 +32,7 @@ STATUS: dict[type[e.DesignerError], int] = {
     e.NotFound: 404,
     e.Conflict: 409,
     e.PayloadTooLarge: 413,
+    e.TooManyRequests: 429,
     e.UnsupportedMediaType: 415,
     e.FlowInvalid: 422,
     e.Unprocessable: 422,
@@ -62,13 +63,17 @@ def wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES)
 
 
-def _designer_error(exc: e.DesignerError) -> tuple[Response, int]:
+def _designer_error(exc: e.DesignerError) -> Response:
     status = status_for(exc)
     if status >= 500:
         from flask import current_app
 
         current_app.logger.warning("%s %s: %s", request.method, request.path, exc.message)
-    return jsonify(error_body(exc.code, exc.message, exc.details)), status
+    response = jsonify(error_body(exc.code, exc.message, exc.details))
+    response.status_code = status
+    # e.g. WWW-Authenticate on a 401, Retry-After on a 429
+    response.headers.update(getattr(exc, "headers", None) or {})
+    return response
 
 
 def _http_message(exc: HTTPException) -> str:

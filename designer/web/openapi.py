@@ -33,6 +33,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from jsonschema import Draft202012Validator
 
 from designer.errors import BadRequest, UnsupportedMediaType
+from designer.web import access
 
 SPEC_ATTR = "__openapi__"
 API_PREFIX = "/api/"
@@ -431,7 +432,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
     tags: set[str] = set()
     for rule, method, endpoint, op in operations(app):
         path, path_params = openapi_path(rule)
-        paths.setdefault(path, {})[method.lower()] = _operation_dict(endpoint, op, path_params)
+        operation_dict = _operation_dict(endpoint, op, path_params)
+        access.document_operation(operation_dict, endpoint)  # who may call it
+        paths.setdefault(path, {})[method.lower()] = operation_dict
         tags.update(op.tags if op else ())
     return {
         "openapi": OPENAPI_VERSION,
@@ -445,7 +448,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
         "tags": [{"name": t} for t in sorted(tags)],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": dict(sorted(SCHEMAS.items()))},
+        "components": {
+            "schemas": dict(sorted(SCHEMAS.items())),
+            "securitySchemes": access.SECURITY_SCHEMES,
+        },
     }
 
 

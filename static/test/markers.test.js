@@ -57,5 +57,9 @@ describe('placeMarkers', () => {
     assert.match(publishBlocker({ errors: 1 }), /Fix 1 error before/);
     assert.equal(publishBlocker({ errors: 0 }), null);
     assert.match(publishBlocker({ errors: 0 }, { saveState: 'conflict' }), /conflict/);
+    assert.match(
+      publishBlocker({ errors: 0 }, { checkError: { message: 'name: must not be empty' } }),
+      /could not be checked: name/,
+    );
   });
 });

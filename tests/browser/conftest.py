@@ -38,8 +38,6 @@ BUNDLE = ROOT / "static" / "dist" / "editor.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 
-pytestmark = pytest.mark.browser
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

@@ -185,6 +185,7 @@ def test_publish_with_a_comment(page: Any, api: httpx.Client) -> None:
     screenshot(page, "editor-publish-dialog")
     dialog.get_by_role("button", name="Publish").click()
     expect(page.locator(".toast")).to_contain_text("Published version 1")
+    expect(page.get_by_test_id("published-version")).to_have_text("v1 live")
     versions = api.get(f"/api/flows/{flow_id}/versions").json()["items"]
     assert [(v["number"], v["comment"]) for v in versions] == [(1, "First release")]
 
@@ -269,3 +270,25 @@ def test_html_in_node_text_is_shown_as_text(page: Any, api: httpx.Client) -> Non
     assert "<script>" in page.title()
     screenshot(page, "editor-escaping")
     # The page fixture fails the test if any alert() ran.
+
+
+def test_property_form_shows_registry_limits_inline(page: Any, api: httpx.Client) -> None:
+    flow_id = create_flow(api, example("support_line"))
+    open_editor(page, flow_id)
+    limit = api.get("/api/nodes").json()["limits"]["sayMaxChars"]
+    node(page, "welcome").click()
+    inspector = page.locator('[data-inspector-node="welcome"]')
+    text = inspector.get_by_label("Text")
+    text.fill("x" * (limit + 1))
+    counter = inspector.locator(".counter.is-over")
+    expect(counter).to_have_text(f"{limit + 1}/{limit}")
+    expect(inspector.locator(".field-error").first).to_have_text(
+        f"At most {limit} characters (now {limit + 1})."
+    )
+    # The server agrees: an invalid-parameter finding on the node blocks publishing.
+    expect(node(page, "welcome")).to_have_attribute("data-severity", "error")
+    expect(page.get_by_test_id("publish")).to_be_disabled()
+    screenshot(page, "editor-inline-limit")
+    text.fill("Welcome!")
+    expect(inspector.locator(".field-error")).to_have_count(0)
+    expect(node(page, "welcome")).not_to_have_attribute("data-severity", "error")

@@ -73,9 +73,14 @@ def test_menu_choices_counts_per_port(tiny_events):
 
 
 def test_menu_choices_with_the_flow_lists_every_port(tiny_events, tiny_flow):
-    doc = {**tiny_flow, "nodes": [*tiny_flow["nodes"], {"id": "unused", "type": "menu",
-           "data": {"prompt": "x", "options": ["3"]}}],
-           "edges": [*tiny_flow["edges"], {"from": "unused", "port": "3", "to": "bye"}]}
+    doc = {
+        **tiny_flow,
+        "nodes": [
+            *tiny_flow["nodes"],
+            {"id": "unused", "type": "menu", "data": {"prompt": "x", "options": ["3"]}},
+        ],
+        "edges": [*tiny_flow["edges"], {"from": "unused", "port": "3", "to": "bye"}],
+    }
     table = analysis.menu_choices(tiny_events, doc)
     assert list(table.index) == ["main", "unused"]
     assert list(table.columns) == ["1", "2", "3", "invalid", "timeout", "hangup"]

@@ -78,7 +78,10 @@ def test_errors_are_designer_errors(client):
         client.create_flow({"format": "callflow/1", "nodes": "not a list"})
     with pytest.raises(BadRequest, match="http://host:port"):
         Designer("ftp://example.com")
-    with pytest.raises(ServerUnreachable, match="127.0.0.1:1"), Designer("http://127.0.0.1:1") as d:
+    with (
+        pytest.raises(ServerUnreachable, match=r"127\.0\.0\.1:1"),
+        Designer("http://127.0.0.1:1") as d,
+    ):
         d.flows()
     with pytest.raises(BadRequest, match="list of steps"):
         client.simulate("x", press="123")

@@ -98,9 +98,10 @@ def test_analysis_of_stored_calls_matches_the_hand_made_log(stored, tiny_calls, 
     source, flow_id = stored
     calls = frames.calls(source, flow=flow_id)
     events = frames.events(source, flow=flow_id)
-    assert analysis.funnel(calls, TINY_FLOW)["calls"].to_dict() == analysis.funnel(
-        tiny_calls, TINY_FLOW
-    )["calls"].to_dict()
+    assert (
+        analysis.funnel(calls, TINY_FLOW)["calls"].to_dict()
+        == analysis.funnel(tiny_calls, TINY_FLOW)["calls"].to_dict()
+    )
     assert analysis.dropoff(calls).to_dict() == analysis.dropoff(tiny_calls).to_dict()
     assert analysis.menu_choices(events).to_dict() == analysis.menu_choices(tiny_events).to_dict()
 

@@ -98,7 +98,7 @@ def test_refusals_raise_designer_errors(server):
         asyncio.run(drain(url=server.url, flow="no-such-flow"))
     with pytest.raises(BadRequest, match="exactly one"):
         asyncio.run(drain(url=server.url, call="a", flow="b"))
-    with pytest.raises(ServerUnreachable, match="127.0.0.1:1"):
+    with pytest.raises(ServerUnreachable, match=r"127\.0\.0\.1:1"):
         asyncio.run(drain(url="http://127.0.0.1:1", call="x"))
 
 

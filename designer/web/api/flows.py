@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify, make_response, url_for
 from designer.errors import BadRequest, FlowInvalid
 from designer.flow import Flow
 from designer.layout import layout
+from designer.limits import FlowLimits, check_flow_size
 from designer.web.api.preconditions import expected_revision, with_etag
 from designer.web.api.representations import (
     FLOW,
@@ -69,7 +70,11 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
 
 
 def parse_flow(body: Any) -> Flow:
-    """A posted flow document as a ``Flow``; structural problems are 400 with paths."""
+    """A posted flow document as a ``Flow``; structural problems are 400 with paths.
+
+    Oversized documents (``DESIGNER_MAX_FLOW_*``) are refused first, with 413.
+    """
+    check_flow_size(body, FlowLimits.from_settings(designer_state().settings))
     return Flow.from_dict(body)
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from designer.limits import FlowLimits
 from designer.registry import registry_json
+from designer.web.extensions import designer_state
 from designer.web.openapi import Reply, component, operation
 
 bp = Blueprint("nodes", __name__, url_prefix="/api/nodes")
@@ -50,9 +52,14 @@ NODE_REGISTRY = component(
 @bp.get("")
 @operation(
     summary="The node-type registry",
-    description="Ports, parameter schemas and limits of every node type.",
+    description="Ports, parameter schemas and limits of every node type, and the "
+    "server's size limits on a flow (maxNodes, maxEdges, maxNotes, maxTextChars).",
     tags=["nodes"],
     responses={200: Reply("the registry", NODE_REGISTRY)},
 )
 def list_node_types() -> Any:
-    return jsonify(registry_json())
+    registry = registry_json()
+    # this server's size limits on a whole flow (413 above them), beside the SVAML ones
+    limits = FlowLimits.from_settings(designer_state().settings).to_dict()
+    registry["limits"] = {**registry.get("limits", {}), **limits}
+    return jsonify(registry)

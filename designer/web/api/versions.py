@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, make_response, url_for
 from designer.diff import diff_documents
 from designer.errors import FlowInvalid, Unprocessable
 from designer.flow import Flow
+from designer.web.access import acting_user
 from designer.web.api.flows import ETAG_HEADER, FLOW, FLOW_ID
 from designer.web.api.preconditions import expected_revision, with_etag
 from designer.web.api.representations import (
@@ -96,7 +97,12 @@ PUBLISH_BODY = {
     "type": "object",
     "properties": {
         "comment": {"type": "string", "maxLength": 2000},
-        "publishedBy": {"type": "string", "minLength": 1, "maxLength": 200},
+        "publishedBy": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "recorded when login is off; a signed-in user's name wins",
+        },
     },
     "additionalProperties": False,
 }
@@ -149,7 +155,7 @@ def publish(flow_id: str, body: dict[str, Any] | None) -> Any:
     version = state.repo.publish(
         flow_id,
         body.get("comment", ""),
-        body.get("publishedBy", "api"),
+        acting_user() or body.get("publishedBy", "api"),  # signed in: who it really was
         state.now(),
         expected_revision=record.revision if expected is None else expected,
     )

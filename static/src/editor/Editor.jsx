@@ -306,7 +306,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
 
   // --- publish and conflicts ---------------------------------------------------------
 
-  const blocker = publishBlocker(markers, { saveState: save.state.status });
+  const blocker = publishBlocker(markers, { saveState: save.state.status, checkError: validation.error });
 
   const publish = useCallback(
     async (comment) => {
@@ -489,6 +489,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       <div className="editor">
         <Toolbar
           doc={doc}
+          record={record}
           save={save}
           history={history}
           markers={markers}

@@ -5,7 +5,7 @@
 // The root element carries data-node-id (the page contract).  All text is
 // rendered by React, i.e. escaped: a Say text of "<script>" shows as text.
 
-import { memo, useEffect } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { Handle, Position, useUpdateNodeInternals } from '@xyflow/react';
 import { CircleAlert, TriangleAlert } from 'lucide-react';
 
@@ -20,8 +20,12 @@ function FlowNodeView({ id, data, selected }) {
   const { node, typeDef, ports, summary, marker, connected, dim, overlay } = data;
   const updateInternals = useUpdateNodeInternals();
   const portKey = ports.map((p) => p.name).join('\u0000');
-  // Handles are measured once; re-measure when the set of ports changes.
+  // Handles are measured when the card mounts; re-measure them when the set
+  // of ports changes later (not on mount: that would cost O(n²) on big flows).
+  const measuredPorts = useRef(portKey);
   useEffect(() => {
+    if (measuredPorts.current === portKey) return;
+    measuredPorts.current = portKey;
     updateInternals(id);
   }, [id, portKey, updateInternals]);
 

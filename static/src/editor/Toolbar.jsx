@@ -51,11 +51,17 @@ function Tool({ label, onClick, disabled, children, testId }) {
   );
 }
 
-export function Toolbar({ doc, save, history, markers, validation, blocker, tools, onName, onNameDone }) {
+export function Toolbar({ doc, record, save, history, markers, validation, blocker, tools, onName, onNameDone }) {
   const { errors, warnings } = markers;
   let status;
   if (validation.pending && !validation.checked) status = <span className="muted">Checking…</span>;
-  else if (errors) {
+  else if (validation.error) {
+    status = (
+      <>
+        <TriangleAlert size={15} /> Not checked
+      </>
+    );
+  } else if (errors) {
     status = (
       <>
         <CircleAlert size={15} /> {errors} error{errors === 1 ? '' : 's'}
@@ -91,6 +97,15 @@ export function Toolbar({ doc, save, history, markers, validation, blocker, tool
           size={Math.max(8, Math.min(40, (doc.name ?? '').length + 1))}
         />
         <SaveIndicator state={save.state} onConflict={tools.showConflict} onRetry={save.saveNow} />
+        {record?.latestVersion ? (
+          <span className="pill pill-ok" title="Calls run the latest published version" data-testid="published-version">
+            v{record.latestVersion} live
+          </span>
+        ) : (
+          <span className="pill" title="Not published yet: no call reaches this flow">
+            draft
+          </span>
+        )}
       </div>
       <div className="toolbar-tools">
         <Tool label="Undo (Ctrl+Z)" onClick={history.undo} disabled={!history.canUndo} testId="undo">
@@ -119,7 +134,7 @@ export function Toolbar({ doc, save, history, markers, validation, blocker, tool
       <div className="toolbar-right">
         <button
           type="button"
-          className={`validity ${errors ? 'is-error' : warnings ? 'is-warning' : 'is-ok'}`}
+          className={`validity ${errors ? 'is-error' : warnings || validation.error ? 'is-warning' : 'is-ok'}`}
           onClick={tools.problems}
           data-testid="validity"
           data-errors={errors}

@@ -68,11 +68,12 @@ export function placeMarkers(findings, doc) {
 }
 
 /** Why Publish is disabled, or null when it may be pressed. */
-export function publishBlocker(markers, { saveState = 'saved' } = {}) {
+export function publishBlocker(markers, { saveState = 'saved', checkError = null } = {}) {
   if (markers.errors > 0) {
     const n = markers.errors;
     return `Fix ${n} error${n === 1 ? '' : 's'} before publishing.`;
   }
+  if (checkError) return `The flow could not be checked: ${checkError.message}`;
   if (saveState === 'conflict') return 'Resolve the edit conflict before publishing.';
   return null;
 }

@@ -3,6 +3,7 @@
 // with an unknown name falling back to a neutral box.
 
 import {
+  ArrowRight,
   Box,
   CircleDot,
   Clock,
@@ -45,6 +46,7 @@ const BY_NAME = {
   users: Users,
   pause: Pause,
   'phone-off': PhoneOff,
+  'arrow-right': ArrowRight,
 };
 
 export function TypeIcon({ name, size = 16, ...rest }) {

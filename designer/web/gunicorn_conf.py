@@ -1,0 +1,70 @@
+"""Gunicorn settings for production: ``gunicorn -c python:designer.web.gunicorn_conf``.
+
+Start it as::
+
+    gunicorn -c python:designer.web.gunicorn_conf "designer.web:create_app()"
+
+Each value can be changed without editing this file, through the variable
+named beside it (or gunicorn's own flags, which win over a config file).
+Why these values:
+
+- ``gthread`` workers: a websocket (live traces on the canvas and in
+  notebooks) occupies a thread for as long as it is open, so each worker
+  has many threads (``DESIGNER_THREADS``, 32); callbacks and API requests
+  share the rest.  Workers (``DESIGNER_WORKERS``, 2) are processes: with
+  more than one, set ``DESIGNER_REDIS_URL`` so traces reach every worker,
+  and use PostgreSQL (``DESIGNER_DATABASE_URL``).
+- ``timeout`` 30 s: a worker that stops answering its heartbeat for that
+  long is restarted; websockets do not block the heartbeat in gthread.
+- ``graceful_timeout`` 20 s on restart or shutdown: in-flight callbacks
+  finish (Sinch waits 5 s at most); open websockets are then closed and the
+  browsers reconnect to the new workers.
+- ``worker_tmp_dir`` ``/dev/shm``: the heartbeat file lives in memory, so a
+  slow or full disk cannot make gunicorn think workers are dead.
+- the access log has the request time and no query strings' secrets (the
+  API takes none: tokens travel in the Authorization header).
+- ``forwarded_allow_ips``: only the local reverse proxy may set the
+  X-Forwarded-* headers gunicorn itself reads; the app's own trust of them
+  is ``DESIGNER_TRUSTED_PROXIES``.
+- no ``preload_app``: each worker opens its own database pool and Redis
+  connections after the fork.
+
+Login is required under gunicorn unless ``DESIGNER_AUTH=off`` (see
+docs/deployment.md): it usually sits behind nginx on a loopback address,
+so the bind address says nothing about who can reach it.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+bind = os.environ.get("DESIGNER_BIND", "127.0.0.1:8000")
+workers = _int("DESIGNER_WORKERS", 2)
+worker_class = "gthread"
+threads = _int("DESIGNER_THREADS", 32)
+timeout = _int("DESIGNER_WORKER_TIMEOUT", 30)
+graceful_timeout = _int("DESIGNER_GRACEFUL_TIMEOUT", 20)
+keepalive = 5
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+forwarded_allow_ips = os.environ.get("DESIGNER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+accesslog = os.environ.get("DESIGNER_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("DESIGNER_LOG_LEVEL", "info")
+# client, time, request line, status, bytes, duration (s), referrer, user agent
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(f)s" "%(a)s"'
+
+# Request line and header sizes: gunicorn's defaults, stated so they are deliberate.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
