@@ -52,10 +52,12 @@ test: install
 	@if [ -f static/package.json ]; then cd static && npm test --silent; fi
 	$(VENV)/bin/pytest
 
-serve-prod: install
+# gunicorn with designer/web/gunicorn_conf.py (docs/deployment.md); login is required:
+# create the first admin with `designer user create NAME --role admin`.
+serve-prod: $(STAMP) editor
 	$(VENV)/bin/designer db upgrade
-	$(VENV)/bin/gunicorn --workers 2 --threads 16 --bind $(HOST):$(PORT) \
-	  --graceful-timeout 20 'designer.web:create_app()'
+	DESIGNER_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c python:designer.web.gunicorn_conf \
+	  'designer.web:create_app()'
 
 clean:
 	rm -rf $(VENV) static/node_modules static/dist instance .pytest_cache .ruff_cache

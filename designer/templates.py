@@ -38,6 +38,7 @@ MAX_RANGE = 1000
 MAX_LOOP_DEPTH = 1
 MAX_SOURCE = 4000
 MAX_POWER_EXPONENT = 64
+MAX_INT_BITS = 16384  # integers up to about 4900 digits: arithmetic on them stays instant
 
 _FORBIDDEN_NODES: dict[type, str] = {
     nodes.Assign: "'set' is not allowed in flow templates",
@@ -93,17 +94,46 @@ def _safe_range(*args: int) -> range:
     return r
 
 
+def _check_int_size(bits: int) -> None:
+    # Python integers have no size limit: a few nested ** or * would otherwise
+    # compute numbers of gigabytes for seconds or hours while a caller waits.
+    if bits > MAX_INT_BITS:
+        raise TemplateError(f"numbers are limited to {MAX_INT_BITS} bits in flow templates")
+
+
 def _multiply(left: Any, right: Any) -> Any:
     for seq, n in ((left, right), (right, left)):
         if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_VALUE:
             raise TemplateError(f"repetition would exceed {MAX_VALUE} characters/items")
+    if isinstance(left, int) and isinstance(right, int):
+        _check_int_size(left.bit_length() + right.bit_length())
     return operator.mul(left, right)
 
 
 def _power(left: Any, right: Any) -> Any:
     if isinstance(right, int | float) and abs(right) > MAX_POWER_EXPONENT:
         raise TemplateError(f"exponents are limited to {MAX_POWER_EXPONENT} in flow templates")
+    if isinstance(left, int) and isinstance(right, int) and right > 0:
+        _check_int_size(left.bit_length() * right)
     return operator.pow(left, right)
+
+
+def _bounded_count(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``slice``/``batch``: their count makes that many items from any input, so cap it."""
+
+    passed = hasattr(fn, "jinja_pass_arg")  # Jinja hands a context first: (ctx, value, count)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        at = 2 if passed else 1
+        count = args[at] if len(args) > at else kwargs.get("slices", kwargs.get("linecount"))
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_RANGE:
+            raise TemplateError(f"{name}() takes a count from 1 to {MAX_RANGE} in flow templates")
+        return _check_size(list(fn(*args, **kwargs)))
+
+    run.__name__ = name
+    if passed:
+        run.jinja_pass_arg = fn.jinja_pass_arg  # type: ignore[attr-defined]
+    return run
 
 
 def _modulo(left: Any, right: Any) -> Any:
@@ -155,6 +185,8 @@ class _FlowSandbox(ImmutableSandboxedEnvironment):
 def _make_env() -> _FlowSandbox:
     env = _FlowSandbox(undefined=ChainableUndefined, autoescape=False, auto_reload=False)
     env.filters = {name: _guarded(env.filters[name]) for name in _SAFE_FILTERS}
+    for name in ("slice", "batch"):
+        env.filters[name] = _bounded_count(name, env.filters[name])
     env.tests = dict(env.tests)
     env.globals = {"range": _safe_range}
     return env

@@ -2,11 +2,14 @@
 
 ::
 
-    from designer.notebook import Designer, LiveFlow, funnel, dropoff, heat_svg
-    d = Designer("http://127.0.0.1:5000")        # or $DESIGNER_URL
-    calls = d.calls(flow="support-line-…")       # one row per call, with its path
-    funnel(calls, d.flow("support-line-…"))
+    import designer
+    from designer.notebook import Designer, LiveFlow, call_log, funnel, dropoff, heat_svg
+
+    d = Designer("http://127.0.0.1:5000")          # or $DESIGNER_URL
+    calls = d.calls(flow=flow_id)                  # one row per call, with its path
+    funnel(calls, d.flow(flow_id))
     calls = designer.calls("sqlite:///instance/designer.db")   # no server needed
+    async for event in designer.live(d.url, call=callid): ...
 
 Needs the ``notebook`` extra (pandas, matplotlib, ipywidgets, websockets);
 the core library does not import this package.

@@ -34,7 +34,7 @@ ENV_URL = "DESIGNER_URL"
 DEFAULT_URL = "http://127.0.0.1:5000"
 PAGE_SIZE = 500  # the largest page GET /api/calls serves
 FETCH_THREADS = 4  # concurrent GET /api/calls/<callid> when paths are wanted
-_STATUS_ERRORS: dict[int, type[DesignerError]] = {
+STATUS_ERRORS: dict[int, type[DesignerError]] = {
     400: errors.BadRequest,
     401: errors.Unauthorized,
     403: errors.Forbidden,
@@ -57,7 +57,8 @@ def server_url(url: str | None = None) -> str:
     return raw.strip().rstrip("/")
 
 
-def _error_classes() -> dict[str, type[DesignerError]]:
+def error_classes() -> dict[str, type[DesignerError]]:
+    """Every ``designer.errors`` class by its ``code``, as the server names them."""
     found: dict[str, type[DesignerError]] = {}
     pending: list[type[DesignerError]] = [DesignerError]
     while pending:
@@ -80,9 +81,9 @@ def error_from_response(response: httpx.Response) -> DesignerError:
     if not error.get("message"):
         message += f"answered HTTP {response.status_code}"
     code = error.get("code")
-    cls = _error_classes().get(code) if isinstance(code, str) else None
+    cls = error_classes().get(code) if isinstance(code, str) else None
     if cls is None:
-        cls = _STATUS_ERRORS.get(response.status_code, DesignerError)
+        cls = STATUS_ERRORS.get(response.status_code, DesignerError)
     return cls(str(message), details=error.get("details"))
 
 

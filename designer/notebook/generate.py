@@ -7,16 +7,23 @@ callback endpoint and engine and is traced and stored like a real one
 (marked simulated).  It returns the random-walk report (coverage, outcomes,
 errors).
 
-Two ways to reach the server's engine:
+Two ways to get the calls into the server's log:
 
 - **In-process, fast** (``database_url`` given, or ``$DESIGNER_DATABASE_URL``
-  set): the callbacks go to an app in this process over the server's own
-  database, through the same WSGI stack, without sockets.  Its clock
-  follows the simulated calls, so the calls are spread over a week with an
-  office-hours profile (``calls_per_hour`` has a shape, ``hours`` nodes go
-  both ways).  A few thousand calls take seconds, not minutes.
+  set): the calls run in the simulator's ``Sandbox`` -- the real callback
+  endpoint and engine in a private in-process app, running the published
+  version with an in-memory store -- and each finished call, its record
+  and its trace events exactly as the engine wrote them, is then stored in
+  the server's database under the server's flow and version.  The sandbox's
+  clock follows the simulated calls, so the calls are spread over a week
+  with an office-hours profile (``calls_per_hour`` has a shape, ``hours``
+  nodes go both ways).  Thousands of calls take seconds, not minutes: the
+  engine's per-callback writes go to memory, and the database sees two
+  writes per call.  These calls are not streamed to the server's live
+  watchers (they never passed through its trace bus).
 - **Over HTTP** (no database URL): the simulated platform posts to the
-  server's ``/voice/callback``; slower, and stamped with the server's clock.
+  server's ``/voice/callback``; slower, stamped with the server's clock,
+  and streamed live like any call.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import os
 import random
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,32 +46,12 @@ if TYPE_CHECKING:
 ENV_DATABASE_URL = "DESIGNER_DATABASE_URL"
 # Relative call volume per hour of the day (UTC): quiet nights, a morning peak
 # and an afternoon peak, as a contact centre sees.
+# fmt: off
 OFFICE_HOURS: tuple[float, ...] = (
-    0.2,
-    0.1,
-    0.1,
-    0.1,
-    0.2,
-    0.4,
-    1.0,
-    2.5,
-    5.0,
-    7.0,
-    7.5,
-    6.5,
-    5.0,
-    6.0,
-    6.5,
-    6.0,
-    4.5,
-    3.0,
-    2.0,
-    1.5,
-    1.0,
-    0.7,
-    0.5,
-    0.3,
+    0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1.0, 2.5, 5.0, 7.0, 7.5, 6.5,  # 00:00-11:59
+    5.0, 6.0, 6.5, 6.0, 4.5, 3.0, 2.0, 1.5, 1.0, 0.7, 0.5, 0.3,  # 12:00-23:59
 )
+# fmt: on
 CALLERS = 500  # distinct caller numbers, so that some people call more than once
 
 
@@ -100,55 +88,45 @@ def _caller(cli: str | None, rng: random.Random) -> str:
 
 
 class DatabaseLine:
-    """Random-walk calls into an in-process app over the server's database.
+    """A random-walk ``Line`` that runs calls in a sandbox and stores them in a database.
 
-    A ``designer.simulator.line.Line``.  The app's clock follows the
-    simulated call (as ``designer.web.sim.Sandbox`` does), so each call is
-    stored at the moment it was placed in the simulated week.  Callbacks
-    are signed when the number's application has a secret, as Sinch would.
+    The sandbox (``designer.web.sim.Sandbox``) runs ``document``; every
+    ``BATCH`` calls, and when the walk closes the line, the finished calls
+    are written to the database at ``database_url`` as calls of ``flow_id``
+    version ``version``.
     """
+
+    BATCH = 200
 
     def __init__(
         self,
         database_url: str,
         flow_id: str,
+        version: int,
         number: str,
+        document: dict[str, Any],
         profile: Sequence[float] | None = OFFICE_HOURS,
+        application_key: str | None = None,
     ) -> None:
-        from designer.simulator.transport import HttpTransport
         from designer.storage import open_repository
-        from designer.web import create_app
+        from designer.web.sim import Sandbox
 
+        self.flow_id = flow_id
+        self.version = version
         self.number = number
         self.profile = profile
-        self._now = datetime.now(UTC)
+        self.application_key = application_key
         self.repo = open_repository(database_url)
         try:
-            self.repo.get_flow(flow_id)
-            binding = self.repo.get_binding(number)
+            self.repo.get_version(flow_id, version)
         except NotFound:
-            self.close()
+            self._close_repo()
             raise BadRequest(
-                f"the database {database_url!r} has no flow {flow_id!r} bound to {number}: it "
-                "is not the database of the server (set DESIGNER_DATABASE_URL to the server's)"
+                f"the database {database_url!r} has no version {version} of flow {flow_id!r}: "
+                "it is not the database of the server (set DESIGNER_DATABASE_URL to the server's)"
             ) from None
-        self.application_key, secret = self._signing(binding.application_key)
-        app = create_app(
-            {"REPOSITORY": self.repo, "DATABASE_URL": database_url, "CLOCK": lambda: self._now}
-        )
-        self._transport = HttpTransport.to_wsgi(
-            app, application_key=self.application_key, secret=secret
-        )
-
-    def _signing(self, preferred: str | None) -> tuple[str | None, str | None]:
-        apps = self.repo.list_applications()
-        chosen = next((a for a in apps if a.key == preferred), None)
-        chosen = chosen or next((a for a in apps if a.secret), None)
-        return (chosen.key, chosen.secret) if chosen else (None, None)
-
-    def _send(self, payload: dict[str, Any], timestamp: datetime) -> Any:
-        self._now = timestamp
-        return self._transport(payload, timestamp)
+        self.sandbox = Sandbox(document, number=number)
+        self.pending: list[str] = []
 
     def dial(
         self,
@@ -160,23 +138,40 @@ class DatabaseLine:
         from designer.simulator.platform import CallSettings, SimulatedCall
 
         rng = rng or random.Random()
-        moment = at_hour(started_at or self._now, rng, self.profile)
-        extra = {"application_key": self.application_key} if self.application_key else {}
-        settings = CallSettings(
-            cli=_caller(cli, rng), to=self.number, callid=_fresh_callid(), **extra
-        )
-        return SimulatedCall(self._send, moment, settings, rng=rng)
+        moment = at_hour(started_at or datetime.now(UTC), rng, self.profile)
+        settings = CallSettings(cli=_caller(cli, rng), to=self.number, callid=_fresh_callid())
+        return SimulatedCall(self.sandbox.send, moment, settings, rng=rng)
 
     def events(self, callid: str) -> list[dict[str, Any]]:
-        try:
-            return [e.to_dict() for e in self.repo.list_events(callid)]
-        except NotFound:
-            return []
+        """The call's trace (the walk reads it once the call is over): time to store it."""
+        events = self.sandbox.events(callid)
+        self.pending.append(callid)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+        return events
+
+    def flush(self) -> None:
+        """Store the finished calls, each with its trace, as calls of the server's flow."""
+        for callid in self.pending:
+            record = self.sandbox.repo.get_call(callid)
+            record = replace(
+                record,
+                flow_id=self.flow_id,
+                version=self.version,
+                application_key=self.application_key or record.application_key,
+            )
+            self.repo.create_call(record)
+            self.repo.append_events(callid, self.sandbox.repo.list_events(callid))
+        self.pending.clear()
 
     def close(self) -> None:
-        transport = getattr(self, "_transport", None)
-        if transport is not None:
-            transport.close()
+        try:
+            self.flush()
+        finally:
+            self.sandbox.close()
+            self._close_repo()
+
+    def _close_repo(self) -> None:
         close = getattr(self.repo, "close", None)
         if close is not None:
             close()
@@ -289,7 +284,15 @@ def fill_call_log(
         document = client.flow(flow, version).to_dict()
         line: DatabaseLine | ServerLine
         if database_url:
-            line = DatabaseLine(database_url, flow, binding["number"], profile)
+            line = DatabaseLine(
+                database_url,
+                flow,
+                int(version),
+                binding["number"],
+                document,
+                profile,
+                application_key=binding.get("application"),
+            )
         else:
             line = ServerLine(
                 client, binding["number"], application_key=application_key, secret=secret

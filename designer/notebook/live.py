@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from designer.errors import BadRequest, DesignerError, ServerUnreachable
-from designer.notebook.client import _error_classes, server_url
+from designer.notebook.client import STATUS_ERRORS, error_classes, server_url
 
 WS_PATH = "/ws/traces"
 OPEN_TIMEOUT_S = 10.0
@@ -50,9 +50,23 @@ def traces_url(url: str | None, *, flow: str | None = None, call: str | None = N
 def _raise_error_frame(frame: dict[str, Any]) -> None:
     data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
     code = data.get("code")
-    cls = _error_classes().get(code) if isinstance(code, str) else None
+    cls = error_classes().get(code) if isinstance(code, str) else None
     message = data.get("message") or "the trace websocket refused the subscription"
     raise (cls or DesignerError)(str(message), details=data)
+
+
+def _refused(target: str, status: int, body: bytes) -> DesignerError:
+    """The error for a handshake the server answered with an HTTP error (401 without a token...)."""
+    try:
+        error = json.loads(body).get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    message = error.get("message") if isinstance(error, dict) else None
+    cls = error_classes().get(error.get("code")) if isinstance(error, dict) else None
+    cls = cls or STATUS_ERRORS.get(status, ServerUnreachable)
+    return cls(
+        f"the trace websocket {target} was refused (HTTP {status}): {message or 'no reason'}"
+    )
 
 
 async def live(
@@ -65,6 +79,7 @@ async def live(
     limit: int | None = None,
     until_ended: bool | None = None,
     include_status: bool = False,
+    on_open: Callable[[], None] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield the trace events of one call, or of every call of one flow, as they arrive.
 
@@ -72,10 +87,16 @@ async def live(
     (default: on when watching a call) stops after the call's ``dice``
     event; ``idle_timeout`` stops after that many quiet seconds; ``limit``
     after that many events.  ``include_status`` also yields the bus's
-    ``status`` frames.
+    ``status`` frames.  ``on_open`` is called once the websocket is open:
+    a flow watcher sees the calls that start after that.
     """
     from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+    from websockets.exceptions import (
+        ConnectionClosed,
+        InvalidHandshake,
+        InvalidStatus,
+        InvalidURI,
+    )
 
     target = traces_url(url, flow=flow, call=call)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -88,8 +109,12 @@ async def live(
         socket = await connect(
             target, additional_headers=headers, open_timeout=OPEN_TIMEOUT_S, max_size=None
         )
+    except InvalidStatus as exc:
+        raise _refused(target, exc.response.status_code, bytes(exc.response.body)) from None
     except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
         raise ServerUnreachable(f"cannot open the trace websocket {target}: {exc}") from None
+    if on_open is not None:
+        on_open()
     sent = 0
     try:
         while True:

@@ -21,7 +21,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from typing import Any
 
-from designer.errors import BadRequest
+from designer.errors import BadRequest, ServerUnreachable
 from designer.flow import Flow
 from designer.notebook.client import Designer
 from designer.notebook.live import live
@@ -87,6 +87,7 @@ class LiveFlow:
         self.events: list[dict[str, Any]] = []
         self._log: deque[str] = deque(maxlen=LOG_LINES)
         self._dirty = asyncio.Event()
+        self._open = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._widget: Any = None
         self.error: BaseException | None = None
@@ -177,7 +178,14 @@ class LiveFlow:
         """Read the flow's live events until stopped, re-drawing as they arrive."""
         painter = asyncio.create_task(self._paint())
         try:
-            async for event in live(self.url, flow=self.flow_id, token=self.token, **live_options):
+            stream = live(
+                self.url,
+                flow=self.flow_id,
+                token=self.token,
+                on_open=self._open.set,
+                **live_options,
+            )
+            async for event in stream:
                 self.feed(event)
         except asyncio.CancelledError:
             raise
@@ -203,6 +211,28 @@ class LiveFlow:
             self._dirty.clear()
             await self.redraw()
             await asyncio.sleep(self.redraw_every)
+
+    async def ready(self, timeout: float = 10.0) -> LiveFlow:
+        """Wait until the websocket is open: calls started from now on are seen.
+
+        Raises what stopped the watcher if it could not connect.
+        """
+        if self._task is None:
+            raise BadRequest("start() the LiveFlow before waiting for it")
+        opened = asyncio.ensure_future(self._open.wait())
+        try:
+            await asyncio.wait(
+                {opened, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            opened.cancel()
+        if self.error is not None:
+            raise self.error
+        if not self._open.is_set():
+            raise ServerUnreachable(
+                f"the trace websocket of {self.url} did not open in {timeout:g} s"
+            )
+        return self
 
     def stop(self) -> None:
         """Stop watching (the picture keeps its last state)."""

@@ -9,16 +9,31 @@ Sinch callback within 5 seconds:
   replaced instead of failing a callback; a 3 s ``connect_timeout`` and a 5 s
   wait for a pooled connection, so a dead database fails fast; an optional
   ``statement_timeout``.
-- SQLite: WAL journal (readers never block the writer), a busy timeout so
-  concurrent writers queue instead of failing with "database is locked", and
+- SQLite: WAL journal (readers never block the writer) with
+  ``synchronous=NORMAL`` (a commit appends to the WAL without an fsync; a
+  power cut may lose the last transactions but never corrupts the file), and
   ``BEGIN IMMEDIATE`` for write transactions so that two writers never both
   read first and then collide when upgrading to a write lock (which SQLite
-  reports at once, whatever the busy timeout).
+  reports at once, whatever the busy timeout).  Writers of the repository
+  queue on a ``WriteLock`` (a thread lock plus an ``flock`` shared by every
+  process using the file) before ``BEGIN IMMEDIATE``: SQLite's own busy
+  handler sleeps 1, 2, 5, 10... ms between attempts, so under load writers
+  slept while the database sat idle, whereas a queued writer starts the
+  moment the previous one commits.  The busy timeout remains for writers
+  outside the repository (migrations, other tools).
+
+Every wait is bounded so that a Sinch callback, which must be answered within
+5 s, still gets its (safe) answer when the database is slow or gone.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +66,9 @@ SUPPORTED = (
     "or postgresql://USER@HOST:PORT/DB"
 )
 CONNECT_TIMEOUT_S = 3
-POOL_TIMEOUT_S = 5
-SQLITE_BUSY_TIMEOUT_S = 15
+POOL_TIMEOUT_S = 3
+SQLITE_BUSY_TIMEOUT_S = 3
+WRITE_LOCK_TIMEOUT_S = 3  # longest wait for the SQLite write lock
 WRITE = "designer_write"  # execution option: this transaction will write
 
 
@@ -155,6 +171,88 @@ def _sqlite_engine(url: URL, *, foreign_keys: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+class WriteLock:
+    """Serialises a SQLite file's write transactions: threads by a lock, processes by ``flock``.
+
+    ``hold()`` waits at most ``timeout`` seconds, then raises
+    ``StorageUnavailable``.  The lock file sits next to the database
+    (``<name>.writelock``) and is opened on first use in each process (after
+    a fork the child opens its own: ``flock`` locks belong to the open file).
+    ``path`` None (an in-memory database) locks the threads only.
+    """
+
+    def __init__(self, path: Path | None, timeout: float = WRITE_LOCK_TIMEOUT_S) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self.path is None:
+            return None
+        if self._fd is None or self._pid != os.getpid():
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                raise StorageUnavailable(
+                    f"cannot open the SQLite write lock {self.path}: {exc.strerror}"
+                ) from None
+            self._pid = os.getpid()
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.timeout
+        if not self._threads.acquire(timeout=self.timeout):
+            raise self._busy()
+        try:
+            fd = self._file()
+            if fd is None:
+                yield
+                return
+            pause = 0.00005
+            while True:  # another process holds it: poll briefly (flock has no timeout)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise self._busy() from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.001)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _busy(self) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"the SQLite database stayed busy with other writers for {self.timeout:g} s"
+        )
+
+
+def write_lock(engine: Engine) -> WriteLock | None:
+    """A ``WriteLock`` for a SQLite engine's file (None for PostgreSQL).
+
+    Each lock opens its own descriptor of the lock file, so two locks on one
+    file exclude each other even within a process.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    if is_memory_sqlite(engine.url):
+        return WriteLock(None)
+    database = Path(engine.url.database).expanduser().resolve()
+    return WriteLock(database.with_name(database.name + ".writelock"))
 
 
 def _is_missing_table(exc: DBAPIError) -> bool:

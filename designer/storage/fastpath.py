@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine
@@ -48,7 +48,7 @@ from designer.repository import (
     RecordedStep,
 )
 from designer.storage import common as c
-from designer.storage.engine import translate
+from designer.storage.engine import WriteLock, translate
 from designer.storage.models import CallbackResponseRow, CallEventRow, CallRow
 
 _CALLS = CallRow.__table__
@@ -79,8 +79,9 @@ def _columns(names: list[str], prefix: str = "") -> str:
 class CallbackStatements:
     """``load_callback`` and ``record_step`` for one engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_lock: WriteLock | None = None) -> None:
         self.engine = engine
+        self._write_lock = write_lock
         dialect = engine.dialect
         self.postgres = dialect.name == "postgresql"
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
@@ -298,7 +299,8 @@ class CallbackStatements:
         datas: list[str],
     ) -> Any:  # fmt: skip
         """The step in one write transaction; returns the earlier answer, or None once written."""
-        with self._connection() as raw:
+        queue = self._write_lock.hold() if self._write_lock else nullcontext()
+        with self._connection() as raw, queue:
             cursor = raw.cursor()
             try:
                 cursor.execute("BEGIN IMMEDIATE")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -48,7 +48,7 @@ from designer.repository import (
     check_e164,
 )
 from designer.storage import common as c
-from designer.storage.engine import WRITE, redact, translate
+from designer.storage.engine import WRITE, redact, translate, write_lock
 from designer.storage.fastpath import CallbackStatements
 from designer.storage.models import (
     ApplicationRow,
@@ -82,7 +82,8 @@ class SqlRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
-        self._callbacks = CallbackStatements(engine)
+        self._write_lock = write_lock(engine)  # SQLite: writers queue here, see engine.py
+        self._callbacks = CallbackStatements(engine, self._write_lock)
         self._routing_counter = itertools.count(1)
         self._routing = 0  # see routing_generation
 
@@ -92,12 +93,15 @@ class SqlRepository:
     def close(self) -> None:
         """Close the pooled connections (the repository can still be used afterwards)."""
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
     @contextmanager
     def _tx(self, write: bool = False, snapshot: bool = False) -> Iterator[Session]:
         """One transaction; ``snapshot`` makes several reads see one consistent state."""
+        queue = self._write_lock.hold() if write and self._write_lock else nullcontext()
         try:
-            with self.engine.connect() as conn:
+            with self.engine.connect() as conn, queue:
                 options: dict[str, Any] = {WRITE: write}
                 if snapshot and self._postgres:
                     options["isolation_level"] = "REPEATABLE READ"

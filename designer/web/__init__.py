@@ -27,6 +27,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "designer.web.api.numbers",
     "designer.web.api.applications",
     "designer.web.api.calls",
+    "designer.web.api.stats",
     "designer.web.callbacks",
     "designer.web.ws",
     "designer.web.sim",

@@ -117,6 +117,7 @@ PERMISSIONS: dict[str, Permission] = {
     "applications.get_application": READ,
     "calls.list_calls": READ,
     "calls.get_call": READ,
+    "stats.flow_stats": READ,
     "sim.get": READ,
     "ws.traces": READ,
     "users.me": READ,

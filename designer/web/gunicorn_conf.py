@@ -21,8 +21,8 @@ Why these values:
   browsers reconnect to the new workers.
 - ``worker_tmp_dir`` ``/dev/shm``: the heartbeat file lives in memory, so a
   slow or full disk cannot make gunicorn think workers are dead.
-- the access log has the request time and no query strings' secrets (the
-  API takes none: tokens travel in the Authorization header).
+- the access log has the proxy's X-Forwarded-For (the real client behind
+  nginx) and the request time, and leaves query strings out.
 - ``forwarded_allow_ips``: only the local reverse proxy may set the
   X-Forwarded-* headers gunicorn itself reads; the app's own trust of them
   is ``DESIGNER_TRUSTED_PROXIES``.
@@ -61,8 +61,10 @@ forwarded_allow_ips = os.environ.get("DESIGNER_FORWARDED_ALLOW_IPS", "127.0.0.1,
 accesslog = os.environ.get("DESIGNER_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("DESIGNER_LOG_LEVEL", "info")
-# client, time, request line, status, bytes, duration (s), referrer, user agent
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(f)s" "%(a)s"'
+# peer, forwarded-for, time, request (path only), status, bytes, duration (s), referrer, agent
+access_log_format = (
+    '%(h)s %({x-forwarded-for}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(f)s" "%(a)s"'
+)
 
 # Request line and header sizes: gunicorn's defaults, stated so they are deliberate.
 limit_request_line = 4094

@@ -56,3 +56,21 @@ export function supportLine() {
     notes: [],
   };
 }
+
+/**
+ * What GET /api/flows/<id>/diff answers for two documents: the server's own
+ * designer.diff.diff_documents, so the overlay is tested against the real shape.
+ */
+export function serverDiff(oldDoc, newDoc) {
+  const venv = join(ROOT, '.venv', 'bin', 'python');
+  const python = process.env.PYTHON ?? (existsSync(venv) ? venv : 'python3');
+  const out = execFileSync(
+    python,
+    [
+      '-c',
+      'import json, sys; from designer.diff import diff_documents; a, b = json.load(sys.stdin); print(json.dumps(diff_documents(a, b)))',
+    ],
+    { cwd: ROOT, encoding: 'utf8', input: JSON.stringify([oldDoc, newDoc]) },
+  );
+  return JSON.parse(out);
+}

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,20 +57,21 @@ def _server_env(database_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``designer run`` on 127.0.0.1:<free port> with its own database and the examples."""
-    from designer.storage.migrate import upgrade
-
-    folder = tmp_path_factory.mktemp("designer-server")
-    database_url = f"sqlite:///{folder / 'designer.db'}"
-    upgrade(database_url)
-    env = _server_env(database_url)
-    loaded = subprocess.run(
-        [*_designer_command(), "examples", "load"], env=env, capture_output=True, text=True,
+def _designer(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [*_designer_command(), *args], env=env, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
-    assert loaded.returncode == 0, f"designer examples load failed:\n{loaded.stderr}"
+    assert done.returncode == 0, f"designer {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+@contextmanager
+def running_server(folder: Path, **settings: str) -> Iterator[Server]:
+    """``designer run`` on 127.0.0.1:<free port> over ``folder``'s migrated database."""
+    database_url = f"sqlite:///{folder / 'designer.db'}"
+    env = _server_env(database_url)
+    env.update({f"DESIGNER_{k}": v for k, v in settings.items()})
     port = _free_port()
     log = folder / "server.log"
     with log.open("wb") as out:
@@ -84,8 +86,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None:
                 pytest.fail(f"designer run exited with {process.returncode}:\n{log.read_text()}")
             try:
-                if httpx.get(f"{url}/api/flows", timeout=2).status_code == 200:
-                    break
+                httpx.get(f"{url}/api/nodes", timeout=2)
+                break  # answering, whatever it says (401 when login is required)
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
@@ -100,6 +102,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+def _migrated(folder: Path) -> dict[str, str]:
+    from designer.storage.migrate import upgrade
+
+    database_url = f"sqlite:///{folder / 'designer.db'}"
+    upgrade(database_url)
+    return _server_env(database_url)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server as users run it, with the example flows loaded by ``designer examples load``."""
+    folder = tmp_path_factory.mktemp("designer-server")
+    _designer(_migrated(folder), "examples", "load")
+    with running_server(folder) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A server that requires login (``DESIGNER_AUTH=required``) and a publisher's API token."""
+    folder = tmp_path_factory.mktemp("designer-secured")
+    env = _migrated(folder)
+    _designer(env, "user", "create", "analyst", "--role", "publisher", "--no-password")
+    token = _designer(env, "token", "create", "analyst", "--label", "notebook").split()[-1]
+    with running_server(folder, AUTH="required") as running:
+        yield running, token
 
 
 # --- a hand-made call log ----------------------------------------------------------------

@@ -153,8 +153,7 @@ def test_the_widget_lights_up_as_a_real_call_moves(server, client, flow_id):
     need_dot()
 
     async def scenario() -> tuple[str, str, str]:
-        watch = LiveFlow(server.url, flow_id).start()
-        await asyncio.sleep(0.5)
+        watch = await LiveFlow(server.url, flow_id).start().ready()
         session = await asyncio.to_thread(client.simulate, flow_id)
         await _until(lambda: watch.highlighted == {"main"})
         await watch.redraw()
@@ -182,3 +181,12 @@ def test_start_needs_a_running_loop():
         watch.start()
     with pytest.raises(BadRequest, match="flow"):
         LiveFlow("http://unused.invalid", None)
+
+
+def test_ready_reports_a_server_it_cannot_reach():
+    async def scenario() -> None:
+        watch = LiveFlow("http://127.0.0.1:1", "tiny", document=TINY_FLOW).start()
+        await watch.ready(timeout=10)
+
+    with pytest.raises(ServerUnreachable, match=r"127\.0\.0\.1:1"):
+        asyncio.run(scenario())

@@ -5,9 +5,14 @@
 // select, drop) is reported upwards as edits.  Only transient things live
 // here: live drag positions and the sizes React Flow measured.
 //
-// Overlays (`overlays` prop: {name: {nodes: {id: {tone, badge}}}}) are the
-// hook for later views such as the live call and the heat map: they tint and
-// badge nodes without touching the document.
+// Overlays (`overlays` prop: {name: {nodes: {id: {tone, badge, title}},
+// edges: {"from:port": tone}, ghosts: {nodes, edges}}}) are how the test
+// call, the live view, the heat map and version diffs draw on the canvas:
+// they tint and badge nodes and edges, and add "ghosts" (removed nodes and
+// edges of a diff, drawn where they were) without touching the document.
+//
+// `readOnly` shows a document that cannot be edited here (a published
+// version): nothing can be dragged or connected.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import {
@@ -43,6 +48,9 @@ export const noteRfId = (id) => `${NOTE_PREFIX}${id}`;
 const isNoteId = (id) => id.startsWith(NOTE_PREFIX);
 const noteIdOf = (rfId) => rfId.slice(NOTE_PREFIX.length);
 
+export const GHOST_PREFIX = 'ghost:';
+const isGhostId = (id) => id.startsWith(GHOST_PREFIX);
+
 /** Merge the overlays that mention node `id` (later overlays win). */
 function overlayFor(overlays, id) {
   let out = null;
@@ -53,8 +61,26 @@ function overlayFor(overlays, id) {
   return out;
 }
 
+/** The tone of edge `id` in the overlays (later overlays win), or null. */
+function edgeTone(overlays, id) {
+  let out = null;
+  for (const layer of Object.values(overlays ?? {})) out = layer?.edges?.[id] ?? out;
+  return out;
+}
+
+function ghostsOf(overlays) {
+  const nodes = [];
+  const edges = [];
+  for (const layer of Object.values(overlays ?? {})) {
+    nodes.push(...(layer?.ghosts?.nodes ?? []));
+    edges.push(...(layer?.ghosts?.edges ?? []));
+  }
+  return { nodes, edges };
+}
+
 function minimapColor(node) {
   if (node.type === 'note') return '#f5d76e';
+  if (node.data?.ghost) return '#f3a5a8';
   const m = node.data?.marker;
   if (m?.severity === 'error') return '#e5484d';
   if (m?.severity === 'warning') return '#f5a524';
@@ -79,6 +105,7 @@ export function Canvas({
   onNoteResize,
   onEditEnd,
   onPaneDoubleClick,
+  readOnly = false,
 }) {
   const rf = useReactFlow();
   const [measureTick, remeasured] = useReducer((n) => n + 1, 0);
@@ -132,6 +159,8 @@ export function Canvas({
     return out;
   }, [doc.edges]);
 
+  const ghosts = useMemo(() => ghostsOf(overlays), [overlays]);
+
   const nodes = useMemo(() => {
     const next = new Map();
     const out = [];
@@ -165,10 +194,40 @@ export function Canvas({
         selected: selNodes.has(n.id),
         measured: measured.current.get(n.id),
         deletable: false,
+        draggable: !readOnly,
+        connectable: !readOnly,
         className: 'rf-flow-node',
       });
     }
     cache.current = next;
+    for (const g of ghosts.nodes) {
+      const typeDef = typeOf(reg, g.type);
+      const id = `${GHOST_PREFIX}${g.id}`;
+      out.push({
+        id,
+        type: 'flow',
+        position: g.position ?? { x: 0, y: 0 },
+        data: {
+          node: g,
+          typeDef,
+          ports: portsOf(typeDef, g.data),
+          summary: nodeSummary(g, typeDef),
+          marker: null,
+          connected: [],
+          dim: false,
+          overlay: { tone: 'removed', badge: 'removed', title: 'Removed' },
+          ghost: true,
+        },
+        measured: measured.current.get(id),
+        selectable: false,
+        draggable: false,
+        connectable: false,
+        deletable: false,
+        focusable: false,
+        zIndex: -1,
+        className: 'rf-ghost-node',
+      });
+    }
     for (const note of doc.notes) {
       const id = noteRfId(note.id);
       const size = sizes.current.get(id) ?? { width: note.width ?? 220, height: note.height ?? 140 };
@@ -189,7 +248,7 @@ export function Canvas({
     }
     return out;
     // `measured`/`sizes` are refs; `measureTick` changes when they do.
-  }, [doc, reg, markers, overlays, connectedBy, dimmed, drag, selNodes, selNotes, noteHandlers, measureTick]);
+  }, [doc, reg, markers, overlays, ghosts, connectedBy, dimmed, drag, selNodes, selNotes, noteHandlers, measureTick, readOnly]);
 
   const edges = useMemo(() => {
     const byId = new Map(doc.nodes.map((n) => [n.id, n]));
@@ -201,6 +260,8 @@ export function Canvas({
       const typeDef = typeOf(reg, source.type);
       if (!typeDef || !portsOf(typeDef, source.data).some((p) => p.name === port)) continue;
       const id = edgeId(e.from, port);
+      const tone = edgeTone(overlays, id);
+      const classes = [dimmed && !(dimmed.has(e.from) && dimmed.has(e.to)) && 'is-dim', tone && `edge-${tone}`];
       out.push({
         id,
         source: e.from,
@@ -209,11 +270,34 @@ export function Canvas({
         targetHandle: 'in',
         selected: selEdges.has(id),
         deletable: false,
-        className: dimmed && !(dimmed.has(e.from) && dimmed.has(e.to)) ? 'is-dim' : undefined,
+        className: classes.filter(Boolean).join(' ') || undefined,
+        animated: tone === 'path' || undefined,
+      });
+    }
+    // Removed edges of a diff: from a node still there (through a port it still
+    // has) or from a ghost, to a node or a ghost.
+    for (const g of ghosts.edges) {
+      let ok = isGhostId(g.source);
+      if (!ok) {
+        const source = byId.get(g.source);
+        ok = Boolean(source) && portsOf(typeOf(reg, source.type), source.data).some((p) => p.name === g.sourceHandle);
+      }
+      if (!ok || (!isGhostId(g.target) && !byId.has(g.target))) continue;
+      out.push({
+        id: g.id,
+        source: g.source,
+        sourceHandle: g.sourceHandle,
+        target: g.target,
+        targetHandle: 'in',
+        selectable: false,
+        focusable: false,
+        deletable: false,
+        className: 'edge-removed',
+        zIndex: -1,
       });
     }
     return out;
-  }, [doc.nodes, doc.edges, reg, selEdges, dimmed]);
+  }, [doc.nodes, doc.edges, reg, selEdges, dimmed, overlays, ghosts]);
 
   const onNodesChange = useCallback(
     (changes) => {
@@ -223,6 +307,13 @@ export function Canvas({
       const selected = { nodes: new Set(selection.nodes), notes: new Set(selection.notes) };
       let selectionChanged = false;
       for (const c of changes) {
+        if (isGhostId(c.id)) {
+          if (c.type === 'dimensions' && c.dimensions) {
+            measured.current.set(c.id, c.dimensions);
+            measuredChanged = true;
+          }
+          continue;
+        }
         if (c.type === 'dimensions' && c.dimensions) {
           measured.current.set(c.id, c.dimensions);
           if (c.setAttributes) sizes.current.set(c.id, c.dimensions);
@@ -340,10 +431,10 @@ export function Canvas({
   return (
     <div
       ref={wrapper}
-      className={`canvas${connecting ? ' is-connecting' : ''}`}
-      onDragOver={onDragOver}
-      onDrop={onDrop}
-      onDoubleClick={onDoubleClick}
+      className={`canvas${connecting ? ' is-connecting' : ''}${readOnly ? ' is-read-only' : ''}`}
+      onDragOver={readOnly ? undefined : onDragOver}
+      onDrop={readOnly ? undefined : onDrop}
+      onDoubleClick={readOnly ? undefined : onDoubleClick}
       data-testid="canvas"
     >
       <ReactFlow
@@ -353,10 +444,12 @@ export function Canvas({
         defaultEdgeOptions={EDGE_DEFAULTS}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onConnect={handleConnect}
+        onConnect={readOnly ? undefined : handleConnect}
         onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
+        nodesConnectable={!readOnly}
+        nodesDraggable={!readOnly}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}

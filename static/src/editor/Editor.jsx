@@ -1,23 +1,35 @@
 // The flow editor: the document and its history, the canvas that shows it,
-// the palette and panels that edit it, autosave, live validation, publish.
+// the palette and panels that edit it, autosave, live validation, publish;
+// versions (history, diff, roll back), the test call, the live and heat
+// views, import/export and the Sinch connection.
 //
 // Every user action becomes a pure document edit (lib/document.js) committed
 // to the history; nothing about the flow is kept in the DOM or in React Flow.
+// What the views draw on the canvas are overlays derived from their state
+// (lib/trace.js, lib/heat.js, lib/diffview.js), never edits of the document.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 
+import { Eye } from 'lucide-react';
+
 import { api } from '../lib/api.js';
+import { diffOverlay } from '../lib/diffview.js';
 import * as edit from '../lib/document.js';
+import { downloadBlob, readFlowFile } from '../lib/files.js';
+import { heatOverlay } from '../lib/heat.js';
 import { actionFor, inField, isMac } from '../lib/keymap.js';
 import { fallbackLayout } from '../lib/layout.js';
 import { placeMarkers, publishBlocker } from '../lib/markers.js';
 import { typeOf } from '../lib/registry.js';
 import { searchNodes } from '../lib/summary.js';
+import { liveOverlay, pathOf, pathOverlay } from '../lib/trace.js';
 import { useToast } from '../ui/Toasts.jsx';
-import { Canvas } from './Canvas.jsx';
+import { Canvas, GHOST_PREFIX } from './Canvas.jsx';
+import { CallPathBanner, CompareBanner, HeatBar, LiveBar } from './CanvasBars.jsx';
+import { ConnectDialog } from './ConnectDialog.jsx';
 import { EditorContext } from './context.js';
-import { ConflictDialog, PublishDialog, ShortcutsDialog } from './dialogs.jsx';
+import { ConflictDialog, ImportErrorDialog, PublishDialog, RollbackDialog, ShortcutsDialog } from './dialogs.jsx';
 import { FlowSettings } from './FlowSettings.jsx';
 import { Inspector } from './Inspector.jsx';
 import { Palette } from './Palette.jsx';
@@ -25,12 +37,24 @@ import { ProblemsPanel } from './ProblemsPanel.jsx';
 import { QuickAdd } from './QuickAdd.jsx';
 import { SearchBar } from './SearchBar.jsx';
 import { SidePanel } from './SidePanel.jsx';
+import { TestPanel } from './TestPanel.jsx';
 import { Toolbar } from './Toolbar.jsx';
 import { useAutosave } from './useAutosave.js';
 import { useDocument } from './useDocument.js';
+import { useHeat } from './useHeat.js';
+import { useLiveView } from './useLiveView.js';
+import { useTestCall } from './useTestCall.js';
 import { useValidation } from './useValidation.js';
+import { useVersions } from './useVersions.js';
+import { VersionsPanel } from './VersionsPanel.jsx';
 
 const EMPTY_SELECTION = { nodes: [], notes: [], edges: [] };
+const EMPTY_MARKERS = { nodes: {}, general: [], errors: 0, warnings: 0, list: [] };
+// Overlays drawn in this order, later ones winning where they meet: the heat
+// map under everything, a live call's position on top.
+const LAYERS = ['heat', 'diff', 'call', 'test', 'live'];
+// What may be done while the canvas shows a published version (read-only).
+const VIEW_ACTIONS = new Set(['search', 'fit', 'zoomIn', 'zoomOut', 'help', 'escape', 'save']);
 const CLIPBOARD_KEY = 'callflow-designer.clipboard';
 const NODE_W = 220;
 const MAC = isMac(globalThis.navigator?.platform);
@@ -52,7 +76,7 @@ function writeClipboard(clip) {
   }
 }
 
-export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverDoc, etag }) {
+export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverDoc, etag, publicUrl = null, callId = null }) {
   const history = useDocument(initialDoc);
   const { doc, commit } = history;
   const save = useAutosave(flowId, doc, serverDoc, etag);
@@ -64,13 +88,25 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   const [record, setRecord] = useState(initialRecord);
   const [selection, setSelection] = useState(EMPTY_SELECTION);
   const [tab, setTab] = useState('node');
-  const [dialog, setDialog] = useState(null); // 'help' | 'publish' | 'conflict'
+  const [dialog, setDialog] = useState(null); // 'help' | 'publish' | 'conflict' | 'connect' | {rollback} | {importError}
   const [search, setSearch] = useState(null); // {query, index}
   const [quickAdd, setQuickAdd] = useState(null); // {screen, flow, from?, port?}
   const [overlays, setOverlays] = useState({});
   const memoryClip = useRef(null);
   const pasteCount = useRef(0);
+  const importInput = useRef(null);
 
+  const versions = useVersions({ flowId, latestVersion: record?.latestVersion, savedEtag: save.state.etag });
+  const test = useTestCall({ flowId, save, locale: doc.locale });
+  const live = useLiveView(flowId);
+  const heat = useHeat(flowId);
+  const [callPath, setCallPath] = useState(callId ? { callid: callId, call: null, path: pathOf([]), error: null } : null);
+
+  // A published version shown for a comparison is read-only; otherwise the draft.
+  const compare = versions.compare;
+  const viewing = compare?.status === 'ready' ? compare.toDoc : null;
+  const shown = viewing ?? doc;
+  const readOnly = Boolean(viewing);
   // Keep the selection to things that still exist (after undo, delete...).
   useEffect(() => {
     const ids = new Set(doc.nodes.map((n) => n.id));
@@ -89,6 +125,26 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   useEffect(() => {
     if (save.state.status === 'conflict') setDialog((d) => d ?? 'conflict');
   }, [save.state.status]);
+
+  // /flows/<id>?call=<callid> (from the call log): draw that call's path.
+  useEffect(() => {
+    if (!callId) return undefined;
+    let cancelled = false;
+    api
+      .getCall(callId)
+      .then(({ data }) => !cancelled && setCallPath({ callid: callId, call: data, path: pathOf(data.events), error: null }))
+      .catch((error) => !cancelled && setCallPath({ callid: callId, call: null, path: pathOf([]), error }));
+    return () => {
+      cancelled = true;
+    };
+  }, [callId]);
+
+  const closeCallPath = useCallback(() => {
+    setCallPath(null);
+    const url = new URL(window.location.href);
+    url.searchParams.delete('call');
+    window.history.replaceState(null, '', url);
+  }, []);
 
   /** Run an edit, turning an EditError into a notice instead of a crash. */
   const tryCommit = useCallback(
@@ -109,8 +165,8 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   const select = useCallback((next) => setSelection({ ...EMPTY_SELECTION, ...next }), []);
 
   const centerOn = useCallback(
-    (id) => {
-      const node = rf.getNode(id);
+    (id, { ghost = false } = {}) => {
+      const node = rf.getNode(ghost ? `${GHOST_PREFIX}${id}` : id);
       if (!node) return;
       const w = node.measured?.width ?? NODE_W;
       const h = node.measured?.height ?? 80;
@@ -291,7 +347,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
 
   // --- search ---------------------------------------------------------------------
 
-  const matches = useMemo(() => (search ? searchNodes(doc, reg, search.query) : []), [doc, reg, search]);
+  const matches = useMemo(() => (search ? searchNodes(shown, reg, search.query) : []), [shown, reg, search]);
   const dimmed = useMemo(() => (search?.query ? new Set(matches) : null), [search, matches]);
   const stepSearch = useCallback(
     (delta) => {
@@ -357,6 +413,67 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     }
   }, [flowId, notify, save]);
 
+  // --- versions, import and export ----------------------------------------------------
+
+  const rollback = useCallback(
+    async (number) => {
+      const stored = await save.flush();
+      if (!stored && save.get().status === 'conflict') {
+        return new Error('The flow was changed elsewhere; resolve the conflict first.');
+      }
+      try {
+        const { data, etag: rolled } = await api.rollback(flowId, number);
+        const theirs = edit.normalize(data.document);
+        save.loaded(theirs, rolled);
+        commit(await placeUnpositioned(theirs));
+        setRecord(data);
+        versions.close();
+        setDialog(null);
+        notify(`The draft is now a copy of version ${number}. Ctrl+Z brings the previous draft back.`, { tone: 'ok' });
+        return null;
+      } catch (err) {
+        return err;
+      }
+    },
+    [commit, flowId, notify, save, versions],
+  );
+
+  const importFile = useCallback(
+    async (file) => {
+      try {
+        const raw = await readFlowFile(file);
+        await api.validate(raw); // a document the server cannot read is refused here, not on save
+        const next = await placeUnpositioned(edit.normalize(raw));
+        versions.close();
+        tryCommit(next);
+        select({});
+        setTimeout(() => rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }), 80);
+        notify(`Imported ${file.name} as the draft. Ctrl+Z brings the previous draft back.`, { tone: 'ok' });
+      } catch (error) {
+        setDialog({ importError: error, file: file.name });
+      }
+    },
+    [notify, rf, select, tryCommit, versions],
+  );
+
+  const exportAs = useCallback(
+    async (format) => {
+      const stored = await save.flush();
+      if (!stored) {
+        notify('The draft could not be saved, so an export would be out of date.', { tone: 'error' });
+        return;
+      }
+      try {
+        const { blob, filename } = await api.download(api.exportUrl(flowId, format));
+        downloadBlob(blob, filename ?? `${flowId}.${format === 'svaml' ? 'svaml.json' : format}`);
+      } catch (err) {
+        const why = err.status === 422 ? `fix the flow's errors first (${err.message})` : err.message;
+        notify(`Could not export ${format.toUpperCase()}: ${why}`, { tone: 'error' });
+      }
+    },
+    [flowId, notify, save],
+  );
+
   // --- keyboard -----------------------------------------------------------------------
 
   const onKey = useRef(null);
@@ -364,7 +481,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     if (dialog && ev.key !== 'Escape') return;
     const inPanel = ev.target instanceof Element && ev.target.closest('.side-panel, .palette, .toolbar');
     const action = actionFor(ev, { mac: MAC, onCanvas: !inPanel });
-    if (!action) return;
+    if (!action || (readOnly && !VIEW_ACTIONS.has(action))) return;
     if (action === 'escape' && inField(ev) && !search && !quickAdd) {
       ev.target.blur(); // leave the field, keep the selection
       return;
@@ -420,6 +537,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       case 'escape':
         if (quickAdd) setQuickAdd(null);
         else if (search) setSearch(null);
+        else if (!dialog && readOnly) versions.close();
         else if (!dialog) select({});
         break;
       default:
@@ -434,11 +552,27 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
 
   // --- panels -----------------------------------------------------------------------
 
+  const pick = (id, ghost = false) => {
+    if (!ghost) select({ nodes: [id] });
+    centerOn(id, { ghost });
+  };
+
   const tabs = [
     {
       id: 'node',
       label: 'Properties',
-      render: () => <Inspector doc={doc} reg={reg} selection={selection} markers={markers} actions={actions} />,
+      render: () =>
+        readOnly ? (
+          <div className="panel-pad panel-empty">
+            <Eye size={28} className="muted" />
+            <p>The canvas shows version {compare.to}, which cannot be edited.</p>
+            <button type="button" className="btn btn-small" onClick={versions.close}>
+              Back to the draft
+            </button>
+          </div>
+        ) : (
+          <Inspector doc={doc} reg={reg} selection={selection} markers={markers} actions={actions} />
+        ),
     },
     {
       id: 'problems',
@@ -463,13 +597,53 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       label: 'Flow',
       render: () => <FlowSettings doc={doc} reg={reg} flowId={flowId} record={record} actions={actions} />,
     },
+    {
+      id: 'versions',
+      label: 'Versions',
+      badge: record?.latestVersion ? `v${record.latestVersion}` : null,
+      render: () => (
+        <VersionsPanel
+          versions={versions}
+          doc={doc}
+          reg={reg}
+          latestVersion={record?.latestVersion}
+          onRollback={(version) => setDialog({ rollback: version })}
+          onPick={pick}
+          onPublish={() => setDialog('publish')}
+        />
+      ),
+    },
+    {
+      id: 'test',
+      label: 'Test',
+      badge: test.session && test.session.state !== 'ended' ? '●' : null,
+      badgeTone: 'live',
+      render: () => <TestPanel test={test} doc={doc} onPickNode={(id) => pick(id)} />,
+    },
   ];
+
+  const derived = useMemo(
+    () => ({
+      heat: heat.on && heat.stats ? heatOverlay(heat.stats, shown) : null,
+      diff: compare?.status === 'ready' ? diffOverlay(compare.diff, shown, compare.fromDoc) : null,
+      call: callPath?.call && !readOnly ? pathOverlay(doc, callPath.path) : null,
+      test: test.session && !readOnly ? pathOverlay(doc, test.path) : null,
+      live: live.on && !readOnly ? liveOverlay(live.state) : null,
+    }),
+    [heat.on, heat.stats, shown, compare, callPath, readOnly, doc, test.session, test.path, live.on, live.state],
+  );
+  const layers = useMemo(() => {
+    const out = {};
+    for (const name of LAYERS) if (derived[name]) out[name] = derived[name];
+    return { ...out, ...overlays }; // panels' own overlays (context.setOverlay) on top
+  }, [derived, overlays]);
 
   const context = useMemo(
     () => ({
       flowId,
       reg,
       centerOn,
+      readOnly,
       select: (ids) => select({ nodes: ids }),
       setOverlay: (name, overlay) =>
         setOverlays((o) => {
@@ -479,7 +653,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
           return next;
         }),
     }),
-    [centerOn, flowId, reg, select],
+    [centerOn, flowId, readOnly, reg, select],
   );
 
   const hasStart = doc.nodes.some((n) => typeOf(reg, n.type)?.kind === 'start');

@@ -17,7 +17,7 @@ function findingsTitle(findings) {
 }
 
 function FlowNodeView({ id, data, selected }) {
-  const { node, typeDef, ports, summary, marker, connected, dim, overlay } = data;
+  const { node, typeDef, ports, summary, marker, connected, dim, overlay, ghost } = data;
   const updateInternals = useUpdateNodeInternals();
   const portKey = ports.map((p) => p.name).join('\u0000');
   // Handles are measured when the card mounts; re-measure them when the set
@@ -39,6 +39,7 @@ function FlowNodeView({ id, data, selected }) {
     dim && 'is-dim',
     overlay?.tone && `overlay-${overlay.tone}`,
     !typeDef && 'is-unknown',
+    ghost && 'is-ghost',
   ]
     .filter(Boolean)
     .join(' ');
@@ -46,7 +47,10 @@ function FlowNodeView({ id, data, selected }) {
   return (
     <div
       className={classes}
-      data-node-id={node.id}
+      // A removed node of a diff is not a node of the document: it has no data-node-id.
+      data-node-id={ghost ? undefined : node.id}
+      data-ghost-id={ghost ? node.id : undefined}
+      data-overlay={overlay?.tone}
       data-node-type={node.type}
       data-severity={severity ?? undefined}
       data-unreachable={marker?.unreachable ? 'true' : undefined}
@@ -71,7 +75,11 @@ function FlowNodeView({ id, data, selected }) {
             {node.label || !typeDef ? ` · ${typeDef?.label ?? `unknown type "${node.type}"`}` : ''}
           </div>
         </div>
-        {overlay?.badge != null && <span className="fnode-badge">{overlay.badge}</span>}
+        {overlay?.badge != null && (
+          <span className={`fnode-badge${overlay.tone ? ` badge-${overlay.tone}` : ''}`} title={overlay.title}>
+            {overlay.badge}
+          </span>
+        )}
         {severity && (
           <span className={`fnode-flag flag-${severity}`} title={findingsTitle(marker.findings)} aria-label={`${marker.findings.length} problem(s)`}>
             {severity === 'error' ? <CircleAlert size={15} /> : <TriangleAlert size={15} />}

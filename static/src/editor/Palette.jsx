@@ -8,7 +8,7 @@ import { categoryTitle } from '../lib/registry.js';
 import { TypeIcon } from '../ui/icons.jsx';
 import { DRAG_TYPE } from './Canvas.jsx';
 
-export function Palette({ reg, hasStart, onAdd }) {
+export function Palette({ reg, hasStart, onAdd, readOnly = false }) {
   const [filter, setFilter] = useState('');
   const groups = useMemo(() => {
     const q = filter.trim().toLowerCase();
@@ -43,7 +43,7 @@ export function Palette({ reg, hasStart, onAdd }) {
           <section key={group.name} className="palette-group">
             <h3>{categoryTitle(group.name)}</h3>
             {group.types.map((t) => {
-              const disabled = t.kind === 'start' && hasStart;
+              const disabled = readOnly || (t.kind === 'start' && hasStart);
               return (
                 <button
                   key={t.type}
@@ -52,7 +52,13 @@ export function Palette({ reg, hasStart, onAdd }) {
                   draggable={!disabled}
                   disabled={disabled}
                   data-palette-type={t.type}
-                  title={disabled ? 'A flow has exactly one incoming-call node.' : `${t.description}\nDrag onto the canvas, or click to add.`}
+                  title={
+                    readOnly
+                      ? 'A published version cannot be edited: go back to the draft to add steps.'
+                      : disabled
+                        ? 'A flow has exactly one incoming-call node.'
+                        : `${t.description}\nDrag onto the canvas, or click to add.`
+                  }
                   onDragStart={(ev) => {
                     ev.dataTransfer.setData(DRAG_TYPE, t.type);
                     ev.dataTransfer.effectAllowed = 'copy';

@@ -1,6 +1,7 @@
 // The editor's top bar: where you are, whether it is saved, the editing
-// tools, the validation summary and Publish (disabled, with the reason, while
-// the flow has errors).
+// tools, import/export, the live and heat views, the validation summary,
+// Connect to Sinch and Publish (disabled, with the reason, while the flow
+// has errors).
 
 import {
   ArrowLeft,
@@ -8,19 +9,28 @@ import {
   CircleCheck,
   Cloud,
   CloudOff,
+  Download,
+  FileCode2,
+  FileJson,
+  Flame,
+  Image,
   Keyboard,
   LoaderCircle,
   Maximize,
+  Plug,
+  Radio,
   Redo2,
   Rocket,
   Search,
   StickyNote,
   TriangleAlert,
   Undo2,
+  Upload,
   WandSparkles,
 } from 'lucide-react';
 
 import { saveLabel } from '../lib/autosave.js';
+import { MenuButton } from '../ui/Menu.jsx';
 
 function SaveIndicator({ state, onConflict, onRetry }) {
   const { text, tone } = saveLabel(state);
@@ -43,15 +53,24 @@ function SaveIndicator({ state, onConflict, onRetry }) {
   );
 }
 
-function Tool({ label, onClick, disabled, children, testId }) {
+function Tool({ label, onClick, disabled, children, testId, pressed }) {
   return (
-    <button type="button" className="icon-btn tool" onClick={onClick} disabled={disabled} title={label} aria-label={label} data-testid={testId}>
+    <button
+      type="button"
+      className={`icon-btn tool${pressed ? ' is-pressed' : ''}`}
+      onClick={onClick}
+      disabled={disabled}
+      title={label}
+      aria-label={label}
+      aria-pressed={pressed}
+      data-testid={testId}
+    >
       {children}
     </button>
   );
 }
 
-export function Toolbar({ doc, record, save, history, markers, validation, blocker, tools, onName, onNameDone }) {
+export function Toolbar({ doc, record, save, history, markers, validation, blocker, tools, onName, onNameDone, readOnly, live, heat }) {
   const { errors, warnings } = markers;
   let status;
   if (validation.pending && !validation.checked) status = <span className="muted">Checking…</span>;
@@ -108,17 +127,17 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         )}
       </div>
       <div className="toolbar-tools">
-        <Tool label="Undo (Ctrl+Z)" onClick={history.undo} disabled={!history.canUndo} testId="undo">
+        <Tool label="Undo (Ctrl+Z)" onClick={history.undo} disabled={readOnly || !history.canUndo} testId="undo">
           <Undo2 size={17} />
         </Tool>
-        <Tool label="Redo (Ctrl+Shift+Z)" onClick={history.redo} disabled={!history.canRedo} testId="redo">
+        <Tool label="Redo (Ctrl+Shift+Z)" onClick={history.redo} disabled={readOnly || !history.canRedo} testId="redo">
           <Redo2 size={17} />
         </Tool>
         <span className="tool-sep" />
-        <Tool label="Add a sticky note (N)" onClick={tools.addNote} testId="add-note">
+        <Tool label="Add a sticky note (N)" onClick={tools.addNote} disabled={readOnly} testId="add-note">
           <StickyNote size={17} />
         </Tool>
-        <Tool label="Auto-layout" onClick={tools.layout} testId="auto-layout">
+        <Tool label="Auto-layout" onClick={tools.layout} disabled={readOnly} testId="auto-layout">
           <WandSparkles size={17} />
         </Tool>
         <Tool label="Zoom to fit (Shift+1)" onClick={tools.fit} testId="fit">
@@ -129,6 +148,33 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         </Tool>
         <Tool label="Keyboard shortcuts (?)" onClick={tools.help} testId="shortcuts">
           <Keyboard size={17} />
+        </Tool>
+        <span className="tool-sep" />
+        <Tool label="Import a flow JSON file as the draft" onClick={tools.importFile} disabled={readOnly} testId="import">
+          <Upload size={17} />
+        </Tool>
+        <MenuButton
+          label="Export the draft"
+          icon={<Download size={17} />}
+          testId="export"
+          items={[
+            { id: 'json', label: 'Flow document', hint: 'JSON, to import elsewhere', icon: <FileJson size={15} />, onSelect: () => tools.exportAs('json'), testId: 'export-json' },
+            { id: 'svaml', label: 'SVAML', hint: 'what Sinch is answered', icon: <FileCode2 size={15} />, onSelect: () => tools.exportAs('svaml'), testId: 'export-svaml' },
+            { id: 'svg', label: 'Picture', hint: 'SVG drawn by Graphviz', icon: <Image size={15} />, onSelect: () => tools.exportAs('svg'), testId: 'export-svg' },
+          ]}
+        />
+        <span className="tool-sep" />
+        <Tool
+          label={live.on ? 'Stop the live view' : 'Live: show where calls are right now'}
+          onClick={live.toggle}
+          pressed={live.on}
+          testId="live-toggle"
+        >
+          <Radio size={17} />
+          {live.on && live.count > 0 && <span className="tool-count">{live.count}</span>}
+        </Tool>
+        <Tool label={heat.on ? 'Hide the heat map' : 'Heat map: calls and drop-off per step'} onClick={heat.toggle} pressed={heat.on} testId="heat-toggle">
+          <Flame size={17} />
         </Tool>
       </div>
       <div className="toolbar-right">
@@ -141,11 +187,14 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         >
           {status}
         </button>
+        <button type="button" className="btn btn-ghost" onClick={tools.connect} data-testid="connect" title="Callback URL and phone numbers for Sinch">
+          <Plug size={16} /> Connect
+        </button>
         <span className="publish-wrap" title={blocker ?? 'Publish the draft as a new version'}>
           <button
             type="button"
             className="btn btn-primary"
-            disabled={Boolean(blocker)}
+            disabled={Boolean(blocker) || readOnly}
             aria-describedby={blocker ? 'publish-blocker' : undefined}
             onClick={tools.publish}
             data-testid="publish"

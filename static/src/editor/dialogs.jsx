@@ -1,4 +1,5 @@
-// The editor's dialogs: keyboard shortcuts, publish, and the save conflict.
+// The editor's dialogs: keyboard shortcuts, publish, the save conflict,
+// rolling back to a version, and a flow file that could not be imported.
 
 import { useState } from 'react';
 import { CircleAlert, TriangleAlert } from 'lucide-react';
@@ -134,6 +135,56 @@ export function ConflictDialog({ onReload, onOverwrite, onKeep }) {
         <button type="button" className="choice" disabled={busy} onClick={onKeep}>
           <strong>Keep editing</strong>
           <span className="muted small">Decide later; autosave stays paused until you do.</span>
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function RollbackDialog({ version, unsaved, onClose, onConfirm }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    const err = await onConfirm(version.number);
+    if (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Roll back to version ${version.number}?`} onClose={onClose} testId="rollback-dialog">
+      <p>
+        The draft becomes a copy of <strong>version {version.number}</strong>
+        {version.comment ? <> (“{version.comment}”)</> : null}. Nothing is published: calls keep running the live
+        version until you publish again.
+      </p>
+      <p className="muted small">
+        {unsaved ? 'Your unsaved changes are saved first. ' : ''}
+        The current draft stays in the undo history: Ctrl+Z brings it back.
+      </p>
+      <ErrorNotice error={error} title="Not rolled back" />
+      <div className="modal-actions">
+        <button type="button" className="btn" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="btn btn-primary" onClick={confirm} disabled={busy} data-testid="rollback-confirm">
+          {busy ? 'Rolling back…' : `Roll back to version ${version.number}`}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function ImportErrorDialog({ error, file, onClose }) {
+  return (
+    <Modal title={`Could not import ${file}`} onClose={onClose} testId="import-error">
+      <ErrorNotice error={error} />
+      <p className="muted small">The draft was not changed. A flow file is a callflow/1 JSON document, as Export › Flow document writes it.</p>
+      <div className="modal-actions">
+        <button type="button" className="btn btn-primary" onClick={onClose}>
+          OK
         </button>
       </div>
     </Modal>

@@ -40,6 +40,11 @@ async function decode(response) {
   return response.text();
 }
 
+/** The page's CSRF token (<meta name="csrf-token">): the server wants it with every change. */
+function csrfToken() {
+  return globalThis.document?.querySelector('meta[name="csrf-token"]')?.content || null;
+}
+
 /**
  * `request(method, path, {body, etag, fetch})` -> `{data, etag, status}`;
  * throws ApiError for any non-2xx answer and for network failures
@@ -48,6 +53,8 @@ async function decode(response) {
 export async function request(method, path, { body, etag, fetch: doFetch = globalThis.fetch } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const csrf = method === 'GET' || method === 'HEAD' ? null : csrfToken();
+  if (csrf) headers['X-CSRF-Token'] = csrf;
   if (etag) headers['If-Match'] = etag;
   let response;
   try {
@@ -94,7 +101,52 @@ export function makeApi(options = {}) {
     exportUrl: (id, format) => `/api/flows/${enc(id)}/export?format=${enc(format)}`,
     listCalls: (query) => call('GET', `/api/calls${queryString(query)}`),
     getCall: (callid) => call('GET', `/api/calls/${enc(callid)}`),
+    getVersion: (id, number) => call('GET', `/api/flows/${enc(id)}/versions/${enc(number)}`),
+    rollback: (id, version) => call('POST', `/api/flows/${enc(id)}/rollback`, { body: { version } }),
+    diff: (id, from, to) => call('GET', `/api/flows/${enc(id)}/diff${queryString({ from, to })}`),
+    stats: (id, query) => call('GET', `/api/flows/${enc(id)}/stats${queryString(query)}`),
+    listNumbers: () => call('GET', '/api/numbers'),
+    bindNumber: (number, binding) => call('PUT', `/api/numbers/${enc(number)}`, { body: binding }),
+    unbindNumber: (number) => call('DELETE', `/api/numbers/${enc(number)}`),
+    listApplications: () => call('GET', '/api/applications'),
+    simStart: (body) => call('POST', '/api/sim/calls', { body }),
+    simGet: (id) => call('GET', `/api/sim/calls/${enc(id)}`),
+    simDtmf: (id, digits) => call('POST', `/api/sim/calls/${enc(id)}/dtmf`, { body: { digits } }),
+    simSilence: (id) => call('POST', `/api/sim/calls/${enc(id)}/silence`),
+    simHangup: (id, by = 'caller') => call('POST', `/api/sim/calls/${enc(id)}/hangup`, { body: { by } }),
+    simCallee: (id, answer) => call('POST', `/api/sim/calls/${enc(id)}/callee`, { body: { answer } }),
+    /** A file from the API as a Blob with its file name (exports), or an ApiError. */
+    download: (path) => fetchFile(path, options),
   };
+}
+
+/** GET `path` as `{blob, filename}`; errors decoded like every other answer. */
+export async function fetchFile(path, { fetch: doFetch = globalThis.fetch } = {}) {
+  let response;
+  try {
+    response = await doFetch(path, { credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
+  }
+  if (!response.ok) {
+    const data = await decode(response);
+    const err = data && typeof data === 'object' ? data.error : null;
+    throw new ApiError(
+      response.status,
+      err?.code ?? `http-${response.status}`,
+      err?.message ?? `GET ${path} failed with status ${response.status}.`,
+      err?.details ?? null,
+    );
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const match = /filename="?([^";]+)"?/i.exec(disposition);
+  return { blob: await response.blob(), filename: match ? match[1] : null };
+}
+
+/** The websocket URL of the trace stream: `{call}` or `{flow}`, on this page's host. */
+export function traceSocketUrl(query, location = globalThis.location) {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/ws/traces${queryString(query)}`;
 }
 
 /** "?a=1&b=x" from the non-empty entries of `query`. */

@@ -5,27 +5,13 @@ import { Copy, Download, FileJson, Plus, Trash2, Upload, Workflow } from 'lucide
 
 import { api, ApiError } from '../lib/api.js';
 import { newDocument } from '../lib/document.js';
+import { readFlowFile } from '../lib/files.js';
 import { absoluteTime, relativeTime } from '../lib/format.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 import { useToast } from '../ui/Toasts.jsx';
 
 const editorUrl = (id) => `/flows/${encodeURIComponent(id)}`;
-
-/** Read a chosen file as a flow document, with a message naming the file on failure. */
-export async function readFlowFile(file) {
-  let text;
-  try {
-    text = await file.text();
-  } catch {
-    throw new ApiError(400, 'unreadable', `${file.name} could not be read.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ApiError(400, 'invalid-json', `${file.name} is not valid JSON: ${err.message}`);
-  }
-}
 
 export function FlowsPage() {
   const [flows, setFlows] = useState(null);
