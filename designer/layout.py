@@ -11,14 +11,17 @@ A node's box is ``node_width`` wide and ``node_height`` high plus
 ``port_height`` per port after the first, since the editor lists a node's
 ports down its right edge.  Out-edges keep their port order
 (``ordering=out``), so option 1 sits above option 2 and ``timeout`` below.
+
+The DOT source is written directly rather than through the ``graphviz``
+package: its per-attribute quoting cost more than Graphviz itself on big
+flows, and this source needs nothing but quoted ids and fixed attributes
+(``benchmarks/editor.py`` compares the whole request with raw ``dot``).
 """
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
-
-import graphviz
 
 from designer.errors import RenderError
 from designer.registry import node_type
@@ -31,44 +34,60 @@ MARGIN = 40
 LARGE_FLOW = 100
 
 
+def _quote(identifier: str) -> str:
+    """A DOT double-quoted ID (never a keyword such as ``node``, whatever the id)."""
+    return '"' + identifier.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _layout_source(flow: Flow, node_width: int, node_height: int, port_height: int) -> str:
-    graph = graphviz.Digraph(
-        name="layout",
-        graph_attr={
-            "rankdir": "LR",
-            "ordering": "out",
-            "nodesep": "0.5",
-            "ranksep": "1.1",
-            "splines": "false",
-        },
-        node_attr={"shape": "box", "fixedsize": "true", "label": ""},
-    )
+    graph_attr = {
+        "nodesep": "0.5",
+        "ordering": "out",
+        "rankdir": "LR",
+        "ranksep": "1.1",
+        "splines": "false",
+    }
     if len(flow.nodes) > LARGE_FLOW:
         # Bound crossing minimisation and network simplex: long edges of big
         # flows otherwise cost Graphviz minutes for little visible gain.
-        graph.graph_attr.update(mclimit="0.3", nslimit="1", nslimit1="2")
+        graph_attr.update(mclimit="0.3", nslimit="1", nslimit1="2")
+    ports = _port_names(flow)
+    # Graphviz sizes are in inches of 72 points; we treat a point as a pixel.
+    width = f"{node_width / 72:.4f}"
+    lines = [
+        "digraph layout {",
+        "\tgraph [" + " ".join(f"{k}={v}" for k, v in graph_attr.items()) + "]",
+        '\tnode [fixedsize=true label="" shape=box]',
+    ]
+    for node in flow.nodes:
+        height = node_height + port_height * max(0, len(ports[node.id] or (None,)) - 1)
+        lines.append(f"\t{_quote(node.id)} [height={height / 72:.4f} width={width}]")
+    lines.extend(f"\t{_quote(s)} -> {_quote(t)}" for s, t in _forward_edges(flow, ports))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _port_names(flow: Flow) -> dict[str, tuple[str, ...] | None]:
+    """Each node's ports in the order its type lists them (None: a type not in the registry)."""
+    out: dict[str, tuple[str, ...] | None] = {}
     for node in flow.nodes:
         nt = node_type(node.type)
-        ports = len(nt.port_names(node.data)) if nt is not None else 1
-        height = node_height + port_height * max(0, ports - 1)
-        # Graphviz sizes are in inches of 72 points; we treat a point as a pixel.
-        graph.node(node.id, width=f"{node_width / 72:.4f}", height=f"{height / 72:.4f}")
-    for source, target in _forward_edges(flow):
-        graph.edge(source, target)
-    return graph.source
+        out[node.id] = tuple(nt.port_names(node.data)) if nt is not None else None
+    return out
 
 
-def _ports_in_order(flow: Flow, node_id: str) -> list[tuple[str, str]]:
+def _ports_in_order(
+    flow: Flow, node_id: str, names: tuple[str, ...] | None
+) -> list[tuple[str, str]]:
     """``(port, target)`` of a node's edges in the order its type lists the ports."""
     edges = flow.out_edges.get(node_id, {})
-    nt = node_type(flow.by_id[node_id].type)
-    order = {
-        port: i for i, port in enumerate(nt.port_names(flow.by_id[node_id].data) if nt else ())
-    }
+    order = {port: i for i, port in enumerate(names or ())}
     return sorted(edges.items(), key=lambda item: order.get(item[0], len(order)))
 
 
-def _forward_edges(flow: Flow) -> list[tuple[str, str]]:
+def _forward_edges(
+    flow: Flow, ports: dict[str, tuple[str, ...] | None] | None = None
+) -> list[tuple[str, str]]:
     """The edges without those that close a cycle (retry loops back to a menu).
 
     Back edges would stretch the picture leftwards and cost Graphviz most of its
@@ -77,7 +96,11 @@ def _forward_edges(flow: Flow) -> list[tuple[str, str]]:
     every node not yet seen), following ports in their order.
     """
     known = flow.by_id
-    out = {n.id: [t for _, t in _ports_in_order(flow, n.id) if t in known] for n in flow.nodes}
+    ports = ports if ports is not None else _port_names(flow)
+    out = {
+        n.id: [t for _, t in _ports_in_order(flow, n.id, ports[n.id]) if t in known]
+        for n in flow.nodes
+    }
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     back: set[tuple[str, str]] = set()
     start = flow.start

@@ -1,6 +1,7 @@
 // Bundle static/src into static/dist/editor.js + editor.css with esbuild.
 //   node build.mjs           one production build
 //   node build.mjs --watch   rebuild on change (development)
+//   EDITOR_NO_MINIFY=1 node build.mjs   a production build left readable (profiling)
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ const options = {
   format: 'iife',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
   jsx: 'automatic',
-  minify: !watch,
+  minify: !watch && !process.env.EDITOR_NO_MINIFY,
   sourcemap: true,
   legalComments: 'linked',
   define: { 'process.env.NODE_ENV': JSON.stringify(watch ? 'development' : 'production') },

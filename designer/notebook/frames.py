@@ -30,7 +30,8 @@ the port it selected and ``value`` what was keyed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -219,14 +220,18 @@ def _is_http(source: Any) -> bool:
     return isinstance(source, str) and source.strip().lower().startswith(("http://", "https://"))
 
 
-def _designer(source: Any) -> Designer | None:
+@contextmanager
+def _server(source: Any) -> Iterator[Designer | None]:
+    """A client for a server URL (closed afterwards), a ``Designer`` as given, else None."""
     from designer.notebook.client import Designer
 
     if isinstance(source, Designer):
-        return source
-    if _is_http(source):
-        return Designer(source)
-    return None
+        yield source
+    elif _is_http(source):
+        with Designer(source) as client:
+            yield client
+    else:
+        yield None
 
 
 def _moment(value: datetime | str | None, what: str) -> datetime | None:
@@ -326,18 +331,18 @@ def calls(
     a server URL (``http://127.0.0.1:5000``), a ``Designer`` or a repository.
     ``since`` is inclusive, ``until`` exclusive; naive times are UTC.
     """
-    designer = _designer(source)
-    if designer is not None:
-        return designer.calls(
-            flow=flow,
-            number=number,
-            since=since,
-            until=until,
-            result=result,
-            limit=limit,
-            simulated=simulated,
-            paths=paths,
-        )
+    with _server(source) as designer:
+        if designer is not None:
+            return designer.calls(
+                flow=flow,
+                number=number,
+                since=since,
+                until=until,
+                result=result,
+                limit=limit,
+                simulated=simulated,
+                paths=paths,
+            )
     with _Opened(source) as repo:
         records = _records(
             repo,
@@ -367,9 +372,9 @@ def events(
     Of one call (``callid``), or of the calls matching ``flow``/``since``/
     ``until`` (up to ``limit`` calls, the newest).  ``source`` as for ``calls``.
     """
-    designer = _designer(source)
-    if designer is not None:
-        return designer.events(callid=callid, flow=flow, since=since, until=until, limit=limit)
+    with _server(source) as designer:
+        if designer is not None:
+            return designer.events(callid=callid, flow=flow, since=since, until=until, limit=limit)
     with _Opened(source) as repo:
         if callid is not None:
             return events_frame(e.to_dict() for e in repo.list_events(callid))
@@ -404,17 +409,17 @@ def call_log(
     funnel and drop-off, the events frame for the menus.  Arguments as for
     ``calls``.
     """
-    designer = _designer(source)
-    if designer is not None:
-        return designer.call_log(
-            flow=flow,
-            number=number,
-            since=since,
-            until=until,
-            result=result,
-            limit=limit,
-            simulated=simulated,
-        )
+    with _server(source) as designer:
+        if designer is not None:
+            return designer.call_log(
+                flow=flow,
+                number=number,
+                since=since,
+                until=until,
+                result=result,
+                limit=limit,
+                simulated=simulated,
+            )
     with _Opened(source) as repo:
         records = _records(
             repo,

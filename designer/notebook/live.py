@@ -145,4 +145,8 @@ async def live(
             if stop_at_end and kind in END_KINDS and (call is None or frame.get("callid") == call):
                 return
     finally:
-        await socket.close()
+        try:
+            await socket.close()  # the closing handshake
+        except BaseException:
+            socket.transport.abort()  # cancelled again while closing: drop the connection
+            raise

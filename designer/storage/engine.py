@@ -5,10 +5,13 @@ Two backends are supported: SQLite (the embedded default, a file under
 hosts).  The engine settings are chosen for a server that must answer a
 Sinch callback within 5 seconds:
 
-- PostgreSQL: ``pool_pre_ping`` so a connection the server dropped is
-  replaced instead of failing a callback; a 3 s ``connect_timeout`` and a 5 s
-  wait for a pooled connection, so a dead database fails fast; an optional
-  ``statement_timeout``.
+- PostgreSQL: a pooled connection that sat idle for ``PING_AFTER_IDLE_S``
+  is pinged before use and replaced if the server dropped it (SQLAlchemy's
+  ``pool_pre_ping`` would ping on every checkout: a round trip per query on
+  the callback hot path); a dropped connection found in use makes the
+  callback hot path renew the whole pool (``designer.storage.fastpath``).
+  A 3 s ``connect_timeout`` and a 3 s wait for a pooled connection, so a dead
+  database fails fast; an optional ``statement_timeout``.
 - SQLite: WAL journal (readers never block the writer) with
   ``synchronous=NORMAL`` (a commit appends to the WAL without an fsync; a
   power cut may lose the last transactions but never corrupts the file), and
@@ -43,6 +46,7 @@ from sqlalchemy.exc import (
     ArgumentError,
     DataError,
     DBAPIError,
+    DisconnectionError,
     IntegrityError,
     OperationalError,
     SQLAlchemyError,
@@ -65,10 +69,14 @@ SUPPORTED = (
     "sqlite:///PATH (relative to the current directory), sqlite:////ABSOLUTE/PATH, "
     "or postgresql://USER@HOST:PORT/DB"
 )
+# Sinch waits 5 s for a callback's answer: no single wait may use that up.
 CONNECT_TIMEOUT_S = 3
-POOL_TIMEOUT_S = 3
-SQLITE_BUSY_TIMEOUT_S = 3
-WRITE_LOCK_TIMEOUT_S = 3  # longest wait for the SQLite write lock
+POOL_TIMEOUT_S = 3  # for a free pooled connection
+SQLITE_BUSY_TIMEOUT_S = 2  # for a writer outside the repository (see WriteLock)
+WRITE_LOCK_TIMEOUT_S = 2  # for the repository's own writers, threads and processes
+WRITE_WAIT_S = 2  # for a callback step queued for the group writer (designer.storage.groupcommit)
+PING_AFTER_IDLE_S = 1.0  # a PostgreSQL connection idle that long is pinged before use
+_IDLE_SINCE = "designer_idle_since"  # in a pooled connection's record.info
 WRITE = "designer_write"  # execution option: this transaction will write
 
 
@@ -131,15 +139,32 @@ def make_engine(
     connect_args: dict[str, Any] = {"connect_timeout": max(2, int(connect_timeout_s))}
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
-    return create_engine(
+    engine = create_engine(
         parsed,
         connect_args=connect_args,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=POOL_TIMEOUT_S,
         pool_recycle=1800,
     )
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the pooled connection was dropped: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection was dropped")
+
+    return engine
 
 
 def _sqlite_engine(url: URL, *, foreign_keys: bool) -> Engine:

@@ -31,15 +31,19 @@ everywhere else in ``designer.storage``.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from designer.errors import BadRequest, DesignerError
+from designer.errors import BadRequest, DesignerError, StorageUnavailable
 from designer.repository import (
     AnsweredCallback,
     CallbackState,
@@ -48,7 +52,8 @@ from designer.repository import (
     RecordedStep,
 )
 from designer.storage import common as c
-from designer.storage.engine import WriteLock, translate
+from designer.storage.engine import WRITE_WAIT_S, WriteLock, is_memory_sqlite, translate
+from designer.storage.groupcommit import GroupCommitter
 from designer.storage.models import CallbackResponseRow, CallEventRow, CallRow
 
 _CALLS = CallRow.__table__
@@ -82,11 +87,15 @@ class CallbackStatements:
     def __init__(self, engine: Engine, write_lock: WriteLock | None = None) -> None:
         self.engine = engine
         self._write_lock = write_lock
+        self._writer: GroupCommitter[_SqliteStep, Any] | None = None
         dialect = engine.dialect
         self.postgres = dialect.name == "postgresql"
+        own = not self.postgres and not is_memory_sqlite(engine.url)
+        self._own = _Connections(engine) if own else None
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         stamp = _CALLS.c.started_at.type.dialect_impl(dialect)
-        self._time_in: Callable[[Any], Any] = stamp.bind_processor(dialect) or _same
+        self._time_in_: Callable[[Any], Any] = stamp.bind_processor(dialect) or _same
+        self._last_time: tuple[Any, Any] = (None, None)
         self._time_out: Callable[[Any], Any] = stamp.result_processor(dialect, None) or _same
         p = self._param
         call_cols = _columns(_CALL_COLUMNS, "c.")
@@ -105,21 +114,8 @@ class CallbackStatements:
         if self.postgres:
             self._record_sql = {create: self._pg_record_sql(create) for create in (True, False)}
         else:
-            self._claim_sql = (
-                f"INSERT INTO {_RESPONSES} (callid, {_q('key')}, response, created_at)"
-                f" VALUES ({p('callid')}, {p('key')}, {p('response')}, {p('now')})"
-                " ON CONFLICT DO NOTHING"
-            )
-            self._insert_call_sql = (
-                f"INSERT INTO {_CALLS.name} ({_columns(_CALL_COLUMNS)})"
-                f" VALUES ({', '.join(p(n) for n in _CALL_COLUMNS)}) ON CONFLICT DO NOTHING"
-            )
-            sets = ", ".join(f"{_q(n)} = {p(n)}" for n in _CALL_FIELDS)
-            self._update_call_sql = f"UPDATE {_CALLS.name} SET {sets} WHERE callid = {p('callid')}"
-            self._last_seq_sql = f"SELECT max(seq) FROM {_EVENTS} WHERE callid = {p('callid')}"
-            self._insert_events_sql = (
-                f"INSERT INTO {_EVENTS} (callid, seq, ts, kind, node, data)"
-                " VALUES (:callid, :seq, :ts, :kind, :node, :data)"
+            self._writer = GroupCommitter(
+                self._write_sqlite_batch, name="callback-steps", wait_s=WRITE_WAIT_S
             )
 
     def _param(self, name: str, cast: str | None = None) -> str:
@@ -161,11 +157,10 @@ class CallbackStatements:
             " ON CONFLICT DO NOTHING RETURNING callid),"
             f" written AS ({write_call}),"
             f" events AS (INSERT INTO {_EVENTS} (callid, seq, ts, kind, node, data)"
-            " SELECT written.callid, e.n + "
-            f"{p('after_seq', 'integer')}, e.ts, e.kind, e.node, e.data::jsonb"
-            f" FROM written, unnest({p('ts', 'timestamptz[]')}, {p('kinds', 'varchar[]')},"
-            f" {p('nodes', 'varchar[]')}, {p('datas', 'text[]')})"
-            " WITH ORDINALITY AS e(ts, kind, node, data, n) RETURNING 1)"
+            f" SELECT written.callid, e.n + {p('after_seq', 'integer')},"
+            " (e.v->>'ts')::timestamptz, e.v->>'kind', e.v->>'node', e.v->'data'"
+            f" FROM written, jsonb_array_elements({p('events', 'jsonb')})"
+            " WITH ORDINALITY AS e(v, n) RETURNING 1)"
             " SELECT (SELECT count(*) FROM claim), (SELECT count(*) FROM events)"
         )
 
@@ -173,9 +168,18 @@ class CallbackStatements:
         return self._param(name, _PG_TYPES.get(name, "varchar"))
 
     # --- connections and errors ------------------------------------------------------
+    def close(self) -> None:
+        """Close the hot path's own SQLite connections (new ones are made when needed)."""
+        if self._own is not None:
+            self._own.close()
+
     @contextmanager
     def _connection(self) -> Iterator[Any]:
-        """A pooled DB-API connection (pre-pinged by the pool); autocommit on PostgreSQL."""
+        """A DB-API connection; autocommit on PostgreSQL (one round trip a statement)."""
+        if self._own is not None:
+            with self._own_connection() as raw:
+                yield raw
+            return
         try:
             raw = self.engine.raw_connection()
         except SQLAlchemyError as exc:
@@ -195,8 +199,30 @@ class CallbackStatements:
             finally:
                 raw.close()
 
+    @contextmanager
+    def _own_connection(self) -> Iterator[Any]:
+        assert self._own is not None
+        try:
+            fairy = self._own.take()
+        except SQLAlchemyError as exc:
+            raise translate(exc, self.engine.url) from exc
+        except self._dbapi_error as exc:
+            raise self._translate(exc, None) from exc
+        raw = fairy.dbapi_connection
+        try:
+            yield raw
+        except self._dbapi_error as exc:
+            raise self._translate(exc, None) from exc
+        finally:
+            self._own.give(fairy)
+
     def _translate(self, exc: Exception, raw: Any) -> DesignerError:
-        """What SQLAlchemy would raise, then ``translate``; a dropped connection is discarded."""
+        """What SQLAlchemy would raise, then ``translate``.
+
+        A dropped connection means the server went away (restart, fail-over):
+        the other pooled connections are most likely dead too, so the pool is
+        renewed, and ``ConnectionLost`` tells a read that it may try again.
+        """
         dialect = self.engine.dialect
         try:
             lost = dialect.is_disconnect(exc, raw.dbapi_connection if raw else None, None)
@@ -204,24 +230,36 @@ class CallbackStatements:
             lost = False
         if lost and raw is not None:
             raw.invalidate(exc)
+            self.engine.dispose()
         wrapped = DBAPIError.instance(
             None, None, exc, self._dbapi_error, connection_invalidated=lost, dialect=dialect
         )
-        return translate(wrapped, self.engine.url)
+        error = translate(wrapped, self.engine.url)
+        if lost and raw is not None:
+            return ConnectionLost(error.message, error.details)
+        return error
 
     # --- the read -------------------------------------------------------------------
     def load(self, callid: str, key: str) -> CallbackState:
-        with self._connection() as raw:
-            cursor = raw.cursor()
-            cursor.execute(self._load_sql, {"callid": callid, "key": key})
-            row = cursor.fetchone()
-            cursor.close()
+        try:
+            row = self._load(callid, key)
+        except ConnectionLost:  # a read is safe to repeat, on a fresh connection
+            row = self._load(callid, key)
         answer, last_seq, *call = row
         return CallbackState(
             call=self._call(call) if call[0] is not None else None,
             answer=_json_value(answer),
             last_seq=last_seq or 0,
         )
+
+    def _load(self, callid: str, key: str) -> Any:
+        with self._connection() as raw:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self._load_sql, {"callid": callid, "key": key})
+                return cursor.fetchone()
+            finally:
+                cursor.close()
 
     def _call(self, row: list[Any]) -> CallRecord:
         v = dict(zip(_CALL_COLUMNS, row, strict=True))
@@ -244,6 +282,15 @@ class CallbackStatements:
         )
 
     # --- the write ------------------------------------------------------------------
+    def _time_in(self, value: Any) -> Any:
+        """A datetime as the column stores it; a step's events share one, so the last is kept."""
+        last_value, last_stored = self._last_time  # one tuple: safe to share between threads
+        if value is last_value:
+            return last_stored
+        stored = self._time_in_(value)
+        self._last_time = (value, stored)
+        return stored
+
     def record(self, step: AnsweredCallback) -> RecordedStep:
         callid = c.check_key(step.callid, "callid")
         c.check_key(step.key, "callback key")
@@ -267,11 +314,10 @@ class CallbackStatements:
                       data=_object(e.data), flow_id=call.flow_id)
             for i, e in enumerate(step.events, start=1)
         ]  # fmt: skip
-        datas = [c.json_text(e.data, "data") for e in events]
         if self.postgres:
-            claimed = self._record_postgres(step, params, events, datas)
+            claimed = self._record_postgres(step, params, events)
         else:
-            claimed = self._record_sqlite(step, params, events, datas)
+            claimed = self._record_sqlite(step, params, events)
         if claimed is not None:
             return RecordedStep(_json_value(claimed), [], replayed=True)
         return RecordedStep(step.response, events)
@@ -295,57 +341,95 @@ class CallbackStatements:
         }
 
     def _record_sqlite(
-        self, step: AnsweredCallback, params: dict[str, Any], events: list[CallEvent],
-        datas: list[str],
-    ) -> Any:  # fmt: skip
-        """The step in one write transaction; returns the earlier answer, or None once written."""
+        self, step: AnsweredCallback, params: dict[str, Any], events: list[CallEvent]
+    ) -> Any:
+        """Write the step in a group commit; the earlier answer, or None once written."""
+        item = _SqliteStep(
+            create=step.create,
+            callid=params["callid"],
+            key=params["key"],
+            after_seq=step.after_seq,
+            claim=(params["callid"], params["key"], params["response"], params["now"]),
+            call=tuple(params[n] for n in _CALL_COLUMNS),
+            events=[
+                (e.callid, e.seq, self._time_in(e.ts), e.kind, e.node, c.json_text(e.data, "data"))
+                for e in events
+            ],
+        )
+        assert self._writer is not None
+        return self._writer.submit(item)
+
+    def _write_sqlite_batch(self, batch: list[_SqliteStep]) -> list[Any]:
+        """The steps of many threads in one ``BEGIN IMMEDIATE`` transaction (group commit).
+
+        Every step is checked first -- under the write lock nothing else can
+        change a call in between -- and only the steps that pass are written,
+        so one that cannot be (answered before, stale, unknown call) leaves no
+        trace.  Steps of one call in one batch see each other, as if committed
+        one after the other.  The batch is a fixed handful of statements
+        whatever its size (each statement lets go of the GIL, and the threads
+        waiting to take it over make every hand-off expensive).
+        """
         queue = self._write_lock.hold() if self._write_lock else nullcontext()
         with self._connection() as raw, queue:
             cursor = raw.cursor()
             try:
                 cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute(self._claim_sql, params)
-                if cursor.rowcount != 1:
-                    cursor.execute(self._answer_sql, params)
-                    earlier = cursor.fetchone()[0]
-                    raw.rollback()
-                    return earlier
-                if step.create:
-                    cursor.execute(self._insert_call_sql, params)
-                    if cursor.rowcount != 1:
-                        raise c.stale_call(step.callid)
-                else:
-                    cursor.execute(self._update_call_sql, params)
-                    if cursor.rowcount != 1:
-                        raise c.call_not_found(step.callid)
-                    cursor.execute(self._last_seq_sql, params)
-                    if (cursor.fetchone()[0] or 0) != step.after_seq:
-                        raise c.stale_call(step.callid)
-                if events:
-                    cursor.executemany(self._insert_events_sql, [
-                        {"callid": e.callid, "seq": e.seq, "ts": self._time_in(e.ts),
-                         "kind": e.kind, "node": e.node, "data": data}
-                        for e, data in zip(events, datas, strict=True)
-                    ])  # fmt: skip
+                outcomes, written = self._check_sqlite_batch(cursor, batch)
+                if written:
+                    _insert_rows(cursor, _SQLITE_CLAIMS, [s.claim for s in written])
+                    _insert_rows(cursor, _SQLITE_CALLS, [s.call for s in written])
+                    _insert_rows(cursor, _SQLITE_EVENTS, [e for s in written for e in s.events])
                 raw.commit()
             except BaseException:
                 raw.rollback()
                 raise
             finally:
                 cursor.close()
-        return None
+        return outcomes
+
+    @staticmethod
+    def _check_sqlite_batch(
+        cursor: Any, batch: list[_SqliteStep]
+    ) -> tuple[list[Any], list[_SqliteStep]]:
+        """Each step's outcome (None: to be written), and the steps to write, in order."""
+        keys = list(dict.fromkeys((s.callid, s.key) for s in batch))
+        callids = list(dict.fromkeys(s.callid for s in batch))
+        cursor.execute(_sqlite_answers_sql(len(keys)), [v for k in keys for v in k])
+        answers: dict[tuple[str, str], Any] = {(r[0], r[1]): r[2] for r in cursor.fetchall()}
+        cursor.execute(_sqlite_calls_sql(len(callids)), callids)
+        last_seq: dict[str, int] = dict(cursor.fetchall())  # of the calls that exist
+        outcomes: list[Any] = []
+        written: list[_SqliteStep] = []
+        for step in batch:
+            earlier = answers.get((step.callid, step.key))
+            exists = step.callid in last_seq
+            if earlier is not None:
+                outcomes.append(earlier)
+            elif step.create and exists:
+                outcomes.append(c.stale_call(step.callid))
+            elif not step.create and not exists:
+                outcomes.append(c.call_not_found(step.callid))
+            elif last_seq.get(step.callid, 0) != step.after_seq:
+                outcomes.append(c.stale_call(step.callid))
+            else:  # written with this batch; later steps in it see it
+                answers[(step.callid, step.key)] = step.claim[2]
+                last_seq[step.callid] = step.after_seq + len(step.events)
+                written.append(step)
+                outcomes.append(None)
+        return outcomes, written
 
     def _record_postgres(
-        self, step: AnsweredCallback, params: dict[str, Any], events: list[CallEvent],
-        datas: list[str],
-    ) -> Any:  # fmt: skip
+        self, step: AnsweredCallback, params: dict[str, Any], events: list[CallEvent]
+    ) -> Any:
         """The step as one statement; returns the earlier answer, or None once written."""
-        params.update(
-            ts=[e.ts for e in events],
-            kinds=[e.kind for e in events],
-            nodes=[e.node for e in events],
-            datas=datas,
-        )
+        # All the events as one JSON array: one parameter, one serialisation, no
+        # array escaping (psycopg does that element by element, in Python).
+        params["events"] = c.json_text(
+            [{"ts": e.ts.isoformat(), "kind": e.kind, "node": e.node, "data": e.data}
+             for e in events],
+            "data",
+        )  # fmt: skip
         with self._connection() as raw:
             cursor = raw.cursor()
             try:
@@ -367,6 +451,118 @@ class CallbackStatements:
         if not step.create and not exists:
             raise c.call_not_found(step.callid)
         raise c.stale_call(step.callid)
+
+
+@dataclass(frozen=True)
+class _SqliteStep:
+    """A step ready for the group writer: every value converted in the request's thread."""
+
+    create: bool
+    callid: str
+    key: str
+    after_seq: int
+    claim: tuple[Any, ...]  # a callback_responses row
+    call: tuple[Any, ...]  # a calls row, columns as _CALL_COLUMNS
+    events: list[tuple[Any, ...]]  # call_events rows (callid, seq, ts, kind, node, data)
+
+
+# The group writer's statements (sqlite3, positional parameters), for any number of rows.
+_SQLITE_CLAIMS = (f"INSERT INTO {_RESPONSES} (callid, {_q('key')}, response, created_at) VALUES", 4)
+_SQLITE_CALLS = (
+    f"INSERT INTO {_CALLS.name} ({_columns(_CALL_COLUMNS)}) VALUES",
+    len(_CALL_COLUMNS),
+    # creates were checked to be new and updates to exist: the upsert does either
+    " ON CONFLICT (callid) DO UPDATE SET "
+    + ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in _CALL_FIELDS),
+)
+_SQLITE_EVENTS = (f"INSERT INTO {_EVENTS} (callid, seq, ts, kind, node, data) VALUES", 6)
+_SQLITE_MAX_PARAMS = 30000  # under SQLite's 32766 bound variables per statement
+
+
+def _insert_rows(cursor: Any, statement: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` with one multi-row statement (or a few, for very many rows)."""
+    head, width, *tail = statement
+    per = max(1, _SQLITE_MAX_PARAMS // width)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        cursor.execute(
+            _sqlite_values_sql(head, width, len(chunk), "".join(tail)),
+            [v for row in chunk for v in row],
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def _sqlite_values_sql(head: str, width: int, rows: int, tail: str) -> str:
+    one = "(" + ", ".join("?" * width) + ")"
+    return f"{head} {', '.join([one] * rows)}{tail}"
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_answers_sql(keys: int) -> str:
+    pairs = ", ".join(["(?, ?)"] * keys)
+    return (
+        f"SELECT callid, {_q('key')}, response FROM {_RESPONSES}"
+        f" WHERE (callid, {_q('key')}) IN (VALUES {pairs})"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_calls_sql(callids: int) -> str:
+    marks = ", ".join("?" * callids)
+    return (
+        f"SELECT c.callid, (SELECT coalesce(max(e.seq), 0) FROM {_EVENTS} e"
+        f" WHERE e.callid = c.callid) FROM {_CALLS.name} c WHERE c.callid IN ({marks})"
+    )
+
+
+class _Connections:
+    """The SQLite hot path's own connections: a stack, much cheaper than a pool checkout.
+
+    They come from the engine, so its connect-time settings apply, and are
+    detached from its pool.  A connection is given back rolled back (a failed
+    transaction never leaks into the next use), or closed if even that fails;
+    a forked child starts with none of its parent's.
+    """
+
+    def __init__(self, engine: Engine, keep: int = 32) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def take(self) -> Any:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+        fairy = self._engine.raw_connection()
+        fairy.detach()
+        return fairy
+
+    def give(self, fairy: Any) -> None:
+        try:
+            if fairy.dbapi_connection.in_transaction:
+                fairy.dbapi_connection.rollback()
+        except Exception:  # unusable: drop it, the next take makes a new one
+            fairy.close()
+            return
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self._keep:
+                self._idle.append(fairy)
+                return
+        fairy.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for fairy in idle:
+            fairy.close()
+
+
+class ConnectionLost(StorageUnavailable):
+    """The database connection broke while in use (the pool has been renewed)."""
 
 
 def _same(value: Any) -> Any:

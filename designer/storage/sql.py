@@ -92,6 +92,7 @@ class SqlRepository:
 
     def close(self) -> None:
         """Close the pooled connections (the repository can still be used afterwards)."""
+        self._callbacks.close()
         self.engine.dispose()
         if self._write_lock is not None:
             self._write_lock.close()

@@ -16,10 +16,10 @@ Who is asking:
 
 Whether login is required is ``DESIGNER_AUTH``: ``required``, ``off`` or
 ``auto`` (the default), which requires it unless the server can tell it is
-reachable from this machine only (``decide_auth``).  In that local mode
-requests must name a loopback host, so a web page cannot reach the designer
-through DNS rebinding, and browsers' cross-site writes are refused in every
-mode (``Sec-Fetch-Site``/``Origin``).
+reachable from this machine only (``decide_auth``).  When that is because
+it listens on a loopback address, requests must name a loopback host, so a
+web page cannot reach the designer through DNS rebinding; browsers'
+cross-site writes are refused in every mode (``Sec-Fetch-Site``/``Origin``).
 
 The Sinch callbacks (``/voice/*``) are public here: their authentication is
 the request signature (``designer.web.callbacks``), never a login.
@@ -192,7 +192,7 @@ def is_loopback(host: str | None) -> bool:
 @dataclass(frozen=True)
 class AuthDecision:
     required: bool
-    local_only: bool  # "auto" chose no login: requests must name a loopback host
+    local_only: bool  # no login because only this machine connects: Host must be loopback
     reason: str
 
 
@@ -236,14 +236,16 @@ def decide_auth(
     bind = config.get("BIND_HOST")
     if bind:
         if is_loopback(bind):
-            return AuthDecision(False, True, f"listening on {bind} (this machine only)")
+            return AuthDecision(False, True, f"listening on {bind}: this machine only")
         return AuthDecision(True, False, f"listening on {bind}")
     server = _server_in_front(
         sys.modules if modules is None else modules, os.environ if environ is None else environ
     )
     if server is not None:
         return AuthDecision(True, False, f"served by {server}")
-    return AuthDecision(False, True, "used in-process, with no server listening")
+    # No socket, so no DNS rebinding to fear: the simulator's in-process transport
+    # and the test client use made-up host names.
+    return AuthDecision(False, False, "used in-process, with no server listening")
 
 
 # --- who is asking --------------------------------------------------------------------

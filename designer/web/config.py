@@ -56,7 +56,7 @@ SETTINGS: dict[str, Setting] = {
         "auto", str, "session cookie Secure flag: 'auto' (when the request or the public URL "
         "is https), 'true' or 'false'",
     ),
-    "SESSION_HOURS": Setting(12, int, "how long a login lasts"),
+    "SESSION_HOURS": Setting(12, int, "how long a login lasts after its last request"),
     "TRUSTED_PROXIES": Setting(
         None, int, "reverse proxies in front of the server whose X-Forwarded-* to trust (1 behind "
         "nginx)",

@@ -96,7 +96,14 @@ def editor(flow_id: str) -> Any:
         record = designer_state().repo.get_flow(flow_id)
     except NotFound:
         return _page("pages/flow_missing.html", status=404, flow_id=flow_id, active="flows")
-    return _page("pages/editor.html", flow_id=record.id, flow_name=record.name, active="flows")
+    return _page(
+        "pages/editor.html",
+        flow_id=record.id,
+        flow_name=record.name,
+        # where Sinch must send callbacks (the Connect dialog); else the page's origin
+        public_url=current_app.config.get("PUBLIC_URL"),
+        active="flows",
+    )
 
 
 @bp.get("/calls")

@@ -15,7 +15,7 @@ import { ToastProvider } from './ui/Toasts.jsx';
 
 const PAGES = {
   flows: () => <FlowsPage />,
-  editor: (el) => <EditorPage flowId={el.dataset.flowId} />,
+  editor: (el) => <EditorPage flowId={el.dataset.flowId} publicUrl={el.dataset.publicUrl || null} />,
   calls: () => <CallsPage />,
 };
 

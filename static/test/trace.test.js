@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import {
   addEvent,
+  describeEvent,
   EMPTY_LIVE,
   EMPTY_PATH,
   liveCounts,
@@ -98,6 +99,9 @@ describe('the path of one call', () => {
     const live = pathOverlay(doc, pathOf(salesCall()));
     assert.equal(live.nodes.sales.tone, 'active');
     assert.equal(live.edges['main:1'], 'path');
+    const done = pathOverlay(doc, pathOf([...salesCall(), ...ended()]));
+    assert.equal(done.nodes.sales.tone, 'last', 'where the call ended');
+    assert.equal(done.nodes.main.tone, 'visited');
   });
 });
 
@@ -131,5 +135,21 @@ describe('the live calls of a flow', () => {
     assert.equal(liveReducer(state, ended('zzz')[1]), state);
     const moved = liveReducer(state, { callid: 'a', seq: 9, kind: 'node', node: 'sales' });
     assert.equal(liveReducer(moved, { callid: 'a', seq: 8, kind: 'node', node: 'main' }), moved);
+  });
+});
+
+describe('events in words', () => {
+  it('says what each kind of event records', () => {
+    const [ice, start, , , svaml, , input] = salesCall();
+    assert.equal(describeEvent(ice), 'ICE received');
+    assert.equal(describeEvent(start), 'start step');
+    assert.equal(describeEvent({ ...svaml, data: { event: 'ice', svaml: { instructions: [{ name: 'say' }], action: { name: 'runMenu' } } } }), 'answered ICE: 1 instruction, then runMenu');
+    assert.equal(describeEvent(input), 'keyed 1 → 1');
+    assert.equal(describeEvent({ kind: 'input', data: { type: 'timeout', port: 'timeout' } }), 'no key pressed: timeout');
+    assert.equal(describeEvent(ended()[1]), 'ended · CALLERHANGUP · ANSWERED · 22 s');
+    assert.equal(describeEvent({ kind: 'callback', data: { event: 'pie', duplicate: true } }), 'PIE received again (repeated delivery, same answer)');
+    assert.equal(describeEvent({ kind: 'error', data: { code: 'template-error' } }), 'template-error');
+    assert.equal(describeEvent({ kind: 'notify', data: {} }), '');
+    assert.equal(describeEvent({ kind: 'notify', data: { x: 'y'.repeat(300) } }).length, 160);
   });
 });

@@ -76,3 +76,15 @@ describe('the outcome sentence', () => {
     assert.equal(nodeName(doc, null), '');
   });
 });
+
+describe('date ranges of the call log', () => {
+  it('turns picked days into an instant range, both days included', async () => {
+    const { dateRange } = await import('../src/lib/format.js');
+    const range = dateRange('2026-11-20', '2026-11-25');
+    assert.equal(new Date(range.since).getDate(), 20);
+    assert.equal(new Date(range.since).getHours(), 0);
+    assert.equal(Date.parse(range.until) - Date.parse(dateRange('2026-11-25', '').since), 24 * 3600 * 1000);
+    assert.deepEqual(dateRange('', ''), {});
+    assert.deepEqual(dateRange('yesterday', '2026-13-99').since, undefined);
+  });
+});

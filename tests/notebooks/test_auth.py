@@ -35,6 +35,7 @@ def test_websockets_need_the_token(secured_server):
         received = [event async for event in live(server.url, call=callid, token=token)]
         watch = await LiveFlow(server.url, flow_id, token=token).start().ready()
         watch.stop()
+        await watch.wait(5)
         return len(received)
 
     assert asyncio.run(scenario()) > 5

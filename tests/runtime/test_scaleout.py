@@ -23,7 +23,8 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def start_server(port: int, pg_url: str, redis_url: str, tmp_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DESIGNER_DATABASE_URL": pg_url, "DESIGNER_REDIS_URL": redis_url}
+    env = {**os.environ, "DESIGNER_DATABASE_URL": pg_url, "DESIGNER_REDIS_URL": redis_url,
+           "DESIGNER_AUTH": "off"}  # gunicorn requires login unless told otherwise  # fmt: skip
     log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [str(GUNICORN), "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",

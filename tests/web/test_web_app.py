@@ -117,7 +117,8 @@ def test_gunicorn_serves_create_app_from_the_environment(sqlite_url):
     proc = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--threads", "4", "designer.web:create_app()"],
-        env=_env(DESIGNER_DATABASE_URL=sqlite_url),
+        # under gunicorn login is required unless told otherwise (tests/security covers it)
+        env=_env(DESIGNER_DATABASE_URL=sqlite_url, DESIGNER_AUTH="off"),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

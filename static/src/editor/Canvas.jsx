@@ -21,6 +21,7 @@ import {
   Controls,
   MarkerType,
   MiniMap,
+  Position,
   ReactFlow,
   SelectionMode,
   useNodesInitialized,
@@ -35,6 +36,25 @@ import { NoteNode } from './NoteNode.jsx';
 
 export const NOTE_PREFIX = 'note:';
 const MIN_READABLE_ZOOM = 0.4;
+// Above this many nodes only those in view are rendered.
+export const VISIBLE_ONLY_FROM = 400;
+
+/**
+ * A card's size and handles before it is measured, as editor.css draws it:
+ * 224px wide, a 44px head, then a 20px row per port with its handle on the
+ * right edge; the input handle on the left, 23px down.  React Flow renders
+ * every node it has not measured (to measure it), which on a big flow means
+ * mounting all of them at once; given this estimate it renders only the
+ * nodes in view, and measures each when it first shows.  The height is off
+ * by half a pixel on purpose, so that measuring always replaces the estimate.
+ */
+export function estimatedCard(portNames) {
+  const handles = [{ id: 'in', type: 'target', position: Position.Left, x: -6.5, y: 17.5, width: 11, height: 11 }];
+  portNames.forEach((id, i) => {
+    handles.push({ id, type: 'source', position: Position.Right, x: 218, y: 48.5 + 20 * i, width: 11, height: 11 });
+  });
+  return { measured: { width: 224, height: 52.5 + 20 * Math.max(1, portNames.length) }, handles };
+}
 export const DRAG_TYPE = 'application/x-callflow-node-type';
 
 const NODE_TYPES = { flow: FlowNode, note: NoteNode };
@@ -78,9 +98,26 @@ function ghostsOf(overlays) {
   return { nodes, edges };
 }
 
+// The overview shows what the overlays show: diff, path, live calls and heat.
+const TONE_COLORS = {
+  added: '#16a34a',
+  changed: '#d97706',
+  removed: '#f3a5a8',
+  active: '#16a34a',
+  visited: '#86d7a3',
+  last: '#16a34a',
+  live: '#2563eb',
+  'heat-0': '#facc15',
+  'heat-1': '#fbbf24',
+  'heat-2': '#f59e0b',
+  'heat-3': '#f97316',
+  'heat-4': '#ef4444',
+};
+
 function minimapColor(node) {
   if (node.type === 'note') return '#f5d76e';
-  if (node.data?.ghost) return '#f3a5a8';
+  const tone = TONE_COLORS[node.data?.overlay?.tone];
+  if (tone) return tone;
   const m = node.data?.marker;
   if (m?.severity === 'error') return '#e5484d';
   if (m?.severity === 'warning') return '#f5a524';
@@ -121,11 +158,15 @@ export function Canvas({
   const initialized = useNodesInitialized();
   const fitted = useRef(false);
   const wrapper = useRef(null);
+  const visibleOnly = doc.nodes.length > VISIBLE_ONLY_FROM;
   useEffect(() => {
-    if (!initialized || fitted.current) return;
+    // A big flow never has every node measured (only those in view render):
+    // place it at once, from the estimated sizes.
+    if ((!initialized && !visibleOnly) || fitted.current) return;
+    const all = rf.getNodes();
+    if (!all.length) return;
     fitted.current = true;
     const box = wrapper.current?.getBoundingClientRect();
-    const all = rf.getNodes();
     const bounds = all.length ? rf.getNodesBounds(all) : null;
     const zoom = box && bounds ? Math.min(box.width / (bounds.width * 1.15), box.height / (bounds.height * 1.15)) : 1;
     const start = all.find((n) => n.type === 'flow' && n.data?.typeDef?.kind === 'start');
@@ -139,7 +180,7 @@ export function Canvas({
       y: box.height / 2 - (start.position.y + h / 2) * MIN_READABLE_ZOOM,
       zoom: MIN_READABLE_ZOOM,
     });
-  }, [initialized, rf]);
+  }, [initialized, visibleOnly, rf]);
 
   const selNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selNotes = useMemo(() => new Set(selection.notes), [selection.notes]);
@@ -186,13 +227,15 @@ export function Canvas({
         };
       }
       next.set(n.id, { node: n, typeDef, key, data });
+      const size = measured.current.get(n.id);
       out.push({
         id: n.id,
         type: 'flow',
         position: drag.get(n.id) ?? n.position ?? { x: 0, y: 0 },
         data,
         selected: selNodes.has(n.id),
-        measured: measured.current.get(n.id),
+        measured: size,
+        ...(!size && visibleOnly ? estimatedCard(data.ports.map((p) => p.name)) : null),
         deletable: false,
         draggable: !readOnly,
         connectable: !readOnly,
@@ -248,7 +291,7 @@ export function Canvas({
     }
     return out;
     // `measured`/`sizes` are refs; `measureTick` changes when they do.
-  }, [doc, reg, markers, overlays, ghosts, connectedBy, dimmed, drag, selNodes, selNotes, noteHandlers, measureTick, readOnly]);
+  }, [doc, reg, markers, overlays, ghosts, connectedBy, dimmed, drag, selNodes, selNotes, noteHandlers, measureTick, readOnly, visibleOnly]);
 
   const edges = useMemo(() => {
     const byId = new Map(doc.nodes.map((n) => [n.id, n]));
@@ -458,7 +501,7 @@ export function Canvas({
         connectionRadius={28}
         minZoom={0.1}
         maxZoom={2}
-        onlyRenderVisibleElements={doc.nodes.length > 400}
+        onlyRenderVisibleElements={visibleOnly}
         elevateEdgesOnSelect
         attributionPosition="top-right"
       >

@@ -20,7 +20,9 @@ function Close({ label, onClick, testId }) {
 export function LiveBar({ live, onPick }) {
   const counts = {};
   for (const c of Object.values(live.state.calls)) counts[c.node] = (counts[c.node] ?? 0) + 1;
-  const busiest = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
+  const where = Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3);
   let text;
   if (live.status === 'refused') text = live.message ?? 'The live stream was refused.';
   else if (live.status === 'connecting') text = 'Connecting…';
@@ -32,10 +34,20 @@ export function LiveBar({ live, onPick }) {
       <Radio size={15} />
       <strong>Live</strong>
       <span data-testid="live-count">{text}</span>
-      {busiest && (
-        <button type="button" className="link-btn small" onClick={() => onPick(busiest[0])}>
-          busiest: {busiest[0]} ({busiest[1]})
-        </button>
+      {where.length > 0 && (
+        <span className="live-where">
+          at{' '}
+          {where.map(([id, n], i) => (
+            <span key={id}>
+              {i > 0 && ', '}
+              <button type="button" className="link-btn small" onClick={() => onPick(id)}>
+                {id}
+              </button>
+              {n > 1 ? ` (${n})` : ''}
+            </span>
+          ))}
+          {Object.keys(counts).length > where.length ? '…' : ''}
+        </span>
       )}
       <Close label="Stop the live view" onClick={live.toggle} />
     </div>

@@ -5,18 +5,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Check, Copy, ExternalLink, LoaderCircle, Phone, Trash2 } from 'lucide-react';
 
-import { api, ApiError } from '../lib/api.js';
+import { api, ApiError, callbackUrl } from '../lib/api.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 import { useToast } from '../ui/Toasts.jsx';
 
 const E164 = /^\+[1-9][0-9]{1,14}$/;
-
-/** The URL Sinch must call: the configured public URL, else this page's origin. */
-export function callbackUrl(publicUrl, origin = globalThis.location?.origin ?? '') {
-  const base = (publicUrl || origin).replace(/\/+$/, '');
-  return `${base}/voice/callback`;
-}
 
 async function copyText(text, input) {
   try {

@@ -600,7 +600,6 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     {
       id: 'versions',
       label: 'Versions',
-      badge: record?.latestVersion ? `v${record.latestVersion}` : null,
       render: () => (
         <VersionsPanel
           versions={versions}
@@ -657,6 +656,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   );
 
   const hasStart = doc.nodes.some((n) => typeOf(reg, n.type)?.kind === 'start');
+  const guard = (fn) => (readOnly ? () => {} : fn);
 
   return (
     <EditorContext.Provider value={context}>
@@ -669,6 +669,9 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
           markers={markers}
           validation={validation}
           blocker={blocker}
+          readOnly={readOnly}
+          live={live}
+          heat={heat}
           onName={(name) => actions.setMeta({ name })}
           onNameDone={(ev) => {
             if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
@@ -683,11 +686,36 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             problems: () => setTab('problems'),
             publish: () => setDialog('publish'),
             showConflict: () => setDialog('conflict'),
+            importFile: () => importInput.current?.click(),
+            exportAs,
+            connect: () => setDialog('connect'),
+          }}
+        />
+        <input
+          ref={importInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          data-testid="import-file"
+          onChange={(ev) => {
+            const file = ev.target.files?.[0];
+            ev.target.value = '';
+            if (file) importFile(file);
           }}
         />
         <div className="editor-body">
-          <Palette reg={reg} hasStart={hasStart} onAdd={addFromPalette} />
+          <Palette reg={reg} hasStart={hasStart} onAdd={addFromPalette} readOnly={readOnly} />
           <div className="canvas-wrap">
+            <div className="canvas-banners">
+              <CompareBanner compare={compare} onClose={versions.close} />
+              <CallPathBanner callPath={callPath} doc={doc} onClose={closeCallPath} onPick={(id) => pick(id)} />
+            </div>
+            {(live.on || heat.on) && (
+              <div className="canvas-bars">
+                {heat.on && <HeatBar heat={heat} doc={shown} onPick={(id) => pick(id)} />}
+                {live.on && <LiveBar live={live} onPick={(id) => pick(id)} />}
+              </div>
+            )}
             {search && (
               <SearchBar
                 query={search.query}
@@ -699,22 +727,23 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
               />
             )}
             <Canvas
-              doc={doc}
+              doc={shown}
               reg={reg}
-              markers={markers}
+              markers={readOnly ? EMPTY_MARKERS : markers}
               selection={selection}
               dimmed={dimmed}
-              overlays={overlays}
+              overlays={layers}
+              readOnly={readOnly}
               onSelectionChange={setSelection}
-              onMoveEnd={onMoveEnd}
-              onConnect={onConnect}
-              onConnectToPane={onConnectToPane}
-              onDropType={(type, pos) => addNodeAt(type, pos)}
-              onNoteText={onNoteText}
-              onNoteColor={onNoteColor}
-              onNoteResize={onNoteResize}
+              onMoveEnd={guard(onMoveEnd)}
+              onConnect={guard(onConnect)}
+              onConnectToPane={guard(onConnectToPane)}
+              onDropType={guard((type, pos) => addNodeAt(type, pos))}
+              onNoteText={guard(onNoteText)}
+              onNoteColor={guard(onNoteColor)}
+              onNoteResize={guard(onNoteResize)}
               onEditEnd={history.seal}
-              onPaneDoubleClick={onPaneDoubleClick}
+              onPaneDoubleClick={guard(onPaneDoubleClick)}
             />
           </div>
           <SidePanel tabs={tabs} active={tab} onChange={setTab} />
@@ -739,6 +768,18 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
         {dialog === 'conflict' && (
           <ConflictDialog onReload={reloadTheirs} onOverwrite={overwriteMine} onKeep={() => setDialog(null)} />
         )}
+        {dialog === 'connect' && (
+          <ConnectDialog flowId={flowId} publicUrl={publicUrl} latestVersion={record?.latestVersion} onClose={() => setDialog(null)} />
+        )}
+        {dialog?.rollback && (
+          <RollbackDialog
+            version={dialog.rollback}
+            unsaved={save.state.status !== 'saved'}
+            onClose={() => setDialog(null)}
+            onConfirm={rollback}
+          />
+        )}
+        {dialog?.importError && <ImportErrorDialog error={dialog.importError} file={dialog.file} onClose={() => setDialog(null)} />}
       </div>
     </EditorContext.Provider>
   );

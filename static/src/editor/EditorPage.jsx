@@ -1,4 +1,5 @@
-// "/flows/<id>": loads the registry and the draft, then opens the editor.
+// "/flows/<id>": loads the registry and the draft, then opens the editor
+// ("/flows/<id>?call=<callid>" with that call's path drawn).
 
 import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -9,7 +10,9 @@ import { indexRegistry } from '../lib/registry.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Editor, placeUnpositioned } from './Editor.jsx';
 
-export function EditorPage({ flowId }) {
+export function EditorPage({ flowId, publicUrl = null }) {
+  // ?call=<callid> (a link from the call log) draws that call's path.
+  const [callId] = useState(() => new URLSearchParams(window.location.search).get('call'));
   const [state, setState] = useState({ status: 'loading' });
   useEffect(() => {
     let cancelled = false;
@@ -60,6 +63,8 @@ export function EditorPage({ flowId }) {
         serverDoc={state.serverDoc}
         initialDoc={state.initialDoc}
         etag={state.etag}
+        publicUrl={publicUrl}
+        callId={callId}
       />
     </ReactFlowProvider>
   );

@@ -59,7 +59,7 @@ export function TestPanel({ test, doc, onPickNode }) {
   const [cli, setCli] = useState(DEFAULT_CLI);
   const [pressed, setPressed] = useState(null);
   const keypad = useRef(null);
-  const transcriptEnd = useRef(null);
+  const transcriptBox = useRef(null);
 
   const state = session?.state ?? null;
   const live = state && state !== 'ended';
@@ -67,8 +67,10 @@ export function TestPanel({ test, doc, onPickNode }) {
   const outcome = outcomeText(session, doc);
   const OutcomeIcon = outcome ? OUTCOME_ICONS[outcome.tone] : null;
 
+  // Keep the newest line in view (scrolling the transcript only, not the panel).
   useEffect(() => {
-    transcriptEnd.current?.scrollIntoView?.({ block: 'nearest' });
+    const box = transcriptBox.current;
+    if (box) box.scrollTop = box.scrollHeight;
   }, [lines]);
 
   // Focus the keypad once the call is up, so typing digits answers the menu.
@@ -262,7 +264,7 @@ export function TestPanel({ test, doc, onPickNode }) {
       )}
 
       <h4 className="section-title panel-pad-x">Transcript</h4>
-      <ol className="transcript" data-testid="transcript">
+      <ol className="transcript" data-testid="transcript" ref={transcriptBox}>
         {transcriptRows(lines).map((row) => {
           const Icon = LINE_ICONS[row.kind] ?? Info;
           return (
@@ -273,7 +275,6 @@ export function TestPanel({ test, doc, onPickNode }) {
             </li>
           );
         })}
-        <li ref={transcriptEnd} aria-hidden="true" className="tline-end" />
       </ol>
       <p className="muted small panel-pad-x test-foot">
         Call id <code>{session.callid}</code> ·{' '}

@@ -158,3 +158,13 @@ export function queryString(query) {
 }
 
 export const api = makeApi();
+
+/**
+ * The URL Sinch must send callbacks to: the server's public URL
+ * (DESIGNER_PUBLIC_URL, which may carry a path prefix) when it has one, else
+ * this page's origin.
+ */
+export function callbackUrl(publicUrl, origin = globalThis.location?.origin ?? '') {
+  const base = (publicUrl || origin).replace(/\/+$/, '');
+  return `${base}/voice/callback`;
+}

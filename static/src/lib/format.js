@@ -46,3 +46,21 @@ export function duration(seconds) {
   const rest = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
+
+/**
+ * The `since`/`until` query (ISO instants) of a date range picked as
+ * "YYYY-MM-DD" days in the browser's time zone, both days included.
+ */
+export function dateRange(from, to) {
+  const day = (text, plusDays = 0) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text ?? '');
+    if (!m) return undefined;
+    return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + plusDays).toISOString();
+  };
+  const out = {};
+  const since = day(from);
+  const until = day(to, 1);
+  if (since) out.since = since;
+  if (until) out.until = until;
+  return out;
+}

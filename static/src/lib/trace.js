@@ -85,21 +85,57 @@ export function pathEdges(doc, path) {
 
 /**
  * The canvas overlay of a path: visited nodes and edges marked, the current
- * node lit up, a node visited more than once badged with the count.
+ * node lit up (or, once the call ended, the node it ended at marked as the
+ * last), a node visited more than once badged with the count.
  */
 export function pathOverlay(doc, path) {
   const ids = new Set((doc?.nodes ?? []).map((n) => n.id));
   const counts = new Map();
   for (const id of path.nodes) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const last = path.ended ? path.nodes.at(-1) : null;
   const nodes = {};
   for (const [id, n] of counts) {
     if (!ids.has(id)) continue;
-    nodes[id] = { tone: id === path.current ? 'active' : 'visited' };
+    nodes[id] = { tone: id === path.current ? 'active' : id === last ? 'last' : 'visited' };
     if (n > 1) nodes[id].badge = `×${n}`;
   }
   const edges = {};
   for (const id of pathEdges(doc, path)) edges[id] = 'path';
   return { nodes, edges };
+}
+
+// --- one event in words (the call log's timeline) -------------------------------------
+
+const upper = (x) => String(x ?? '').toUpperCase();
+
+/** A short line saying what one trace event records. */
+export function describeEvent(ev) {
+  const d = ev?.data ?? {};
+  switch (ev?.kind) {
+    case 'callback':
+      return `${upper(d.event) || 'Callback'} received${d.duplicate ? ' again (repeated delivery, same answer)' : ''}`;
+    case 'node':
+      return d.type ? `${d.type} step` : 'step';
+    case 'svaml': {
+      const action = d.svaml?.action?.name ?? 'no action';
+      const n = d.svaml?.instructions?.length ?? 0;
+      return `answered ${upper(d.event)}: ${n} instruction${n === 1 ? '' : 's'}, then ${action}`;
+    }
+    case 'input':
+      if (d.type === 'timeout') return `no key pressed: ${d.port ?? 'timeout'}`;
+      if (d.type === 'invalidinput') return `invalid input${d.digits ? ` ${d.digits}` : ''}`;
+      if (d.type === 'hangup') return 'the caller hung up at the menu';
+      return `keyed ${d.digits ?? d.value ?? ''}${d.port ? ` → ${d.port}` : ''}`.trim();
+    case 'dice':
+      return ['ended', d.reason, d.result, typeof d.duration === 'number' ? `${d.duration} s` : null].filter(Boolean).join(' · ');
+    case 'error':
+      return String(d.message ?? d.code ?? 'error');
+    default: {
+      if (typeof d.message === 'string') return d.message;
+      const text = JSON.stringify(d);
+      return text === '{}' ? '' : text.length > 160 ? `${text.slice(0, 159)}…` : text;
+    }
+  }
 }
 
 // --- the live calls of a flow ----------------------------------------------------------

@@ -1,14 +1,18 @@
-// "/calls" — the call log: filter, page, and open one call's trace.
+// "/calls" — the call log: filter (flow, number, result, kind, dates), page,
+// open one call's timeline, and open its flow with the call's path drawn.
 
 import { Fragment, useEffect, useState } from 'react';
-import { ChevronDown, ChevronRight, PhoneCall } from 'lucide-react';
+import { ChevronDown, ChevronRight, PhoneCall, Route } from 'lucide-react';
 
 import { api } from '../lib/api.js';
-import { absoluteTime, duration, relativeTime } from '../lib/format.js';
+import { absoluteTime, dateRange, duration, relativeTime } from '../lib/format.js';
+import { describeEvent, pathOf } from '../lib/trace.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 
 const PAGE_SIZE = 50;
-const EMPTY_FILTERS = { flow: '', number: '', result: '', simulated: '' };
+const EMPTY_FILTERS = { flow: '', number: '', result: '', simulated: '', from: '', to: '' };
+// The call log's one-word results (designer.engine.outcome), most common first.
+const RESULTS = ['connected', 'hangup', 'callerhangup', 'timeout', 'busy', 'noanswer', 'failed', 'error', 'unrouted'];
 
 /** Filters from the page's query string, so a filtered log can be linked. */
 function filtersFromUrl() {
@@ -35,7 +39,8 @@ export function CallsPage() {
 
   useEffect(() => {
     let cancelled = false;
-    const query = { ...filters, limit: PAGE_SIZE, offset };
+    const { from, to, ...rest } = filters;
+    const query = { ...rest, ...dateRange(from, to), limit: PAGE_SIZE, offset };
     const url = new URL(window.location.href);
     for (const [k, v] of Object.entries(filters)) {
       if (v) url.searchParams.set(k, v);
@@ -90,7 +95,22 @@ export function CallsPage() {
         </label>
         <label className="field field-inline">
           <span className="field-label">Result</span>
-          <input className="input" value={filters.result} onChange={set('result')} placeholder="e.g. hangup" />
+          <select className="input" value={filters.result} onChange={set('result')}>
+            <option value="">Any result</option>
+            {[...RESULTS, ...(filters.result && !RESULTS.includes(filters.result) ? [filters.result] : [])].map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field field-inline field-date">
+          <span className="field-label">From</span>
+          <input className="input" type="date" value={filters.from} max={filters.to || undefined} onChange={set('from')} aria-label="Calls started on or after" />
+        </label>
+        <label className="field field-inline field-date">
+          <span className="field-label">To</span>
+          <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={set('to')} aria-label="Calls started on or before" />
         </label>
         <label className="field field-inline">
           <span className="field-label">Kind</span>
@@ -160,7 +180,7 @@ export function CallsPage() {
                   {open === c.callid && (
                     <tr className="detail-row">
                       <td colSpan={7}>
-                        <CallDetail callid={c.callid} />
+                        <CallDetail callid={c.callid} flowName={c.flow ? flowName(c.flow) : null} />
                       </td>
                     </tr>
                   )}
@@ -185,7 +205,7 @@ export function CallsPage() {
   );
 }
 
-function CallDetail({ callid }) {
+function CallDetail({ callid, flowName }) {
   const [call, setCall] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -196,30 +216,53 @@ function CallDetail({ callid }) {
   }, [callid]);
   if (error) return <ErrorNotice error={error} />;
   if (!call) return <div className="loading">Loading events…</div>;
+  const events = call.events ?? [];
+  const path = pathOf(events);
+  const t0 = Date.parse(events[0]?.ts ?? call.startedAt);
   return (
-    <div className="call-detail">
-      <div className="muted small">
-        Call id <code>{call.callid}</code>
-        {call.reason ? ` · ended: ${call.reason}` : ''}
+    <div className="call-detail" data-testid="call-detail">
+      <div className="call-detail-head">
+        <div className="muted small">
+          Call id <code>{call.callid}</code>
+          {call.reason ? ` · ended: ${call.reason}` : ''}
+        </div>
+        {call.flow && (
+          <a
+            className="btn btn-small"
+            href={`/flows/${encodeURIComponent(call.flow)}?call=${encodeURIComponent(call.callid)}`}
+            data-testid="open-path"
+            title={`Open ${flowName ?? call.flow} with this call's path drawn on the canvas`}
+          >
+            <Route size={14} /> Show the path in the editor
+          </a>
+        )}
       </div>
-      <ol className="events">
-        {(call.events ?? []).map((e) => (
-          <li key={e.seq} className={`event event-${e.kind}`}>
-            <span className="event-time">{absoluteTime(e.ts).slice(11)}</span>
-            <span className="pill">{e.kind}</span>
-            {e.node && <code className="event-node">{e.node}</code>}
-            <span className="event-data">{eventText(e)}</span>
-          </li>
-        ))}
+      {path.nodes.length > 0 && (
+        <ol className="path-chips" aria-label="Steps the call went through" data-testid="call-path">
+          {path.nodes.map((n, i) => (
+            <li key={`${n}-${i}`}>
+              <code>{n}</code>
+              {path.ports[i + 1] && path.ports[i + 1] !== 'next' && <span className="path-port">{path.ports[i + 1]}</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+      <ol className="events timeline">
+        {events.map((e) => {
+          const offset = (Date.parse(e.ts) - t0) / 1000;
+          return (
+            <li key={e.seq} className={`event event-${e.kind}`}>
+              <span className="event-time" title={absoluteTime(e.ts)}>
+                +{Number.isFinite(offset) ? offset.toFixed(offset < 10 ? 3 : 1) : '?'} s
+              </span>
+              <span className="event-dot" aria-hidden="true" />
+              <span className={`pill event-kind kind-${e.kind}`}>{e.kind}</span>
+              {e.node ? <code className="event-where">{e.node}</code> : <span />}
+              <span className="event-data">{describeEvent(e)}</span>
+            </li>
+          );
+        })}
       </ol>
     </div>
   );
-}
-
-function eventText(e) {
-  const d = e.data ?? {};
-  if (typeof d.message === 'string') return d.message;
-  if (typeof d.event === 'string') return d.event;
-  const text = JSON.stringify(d);
-  return text === '{}' ? '' : text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
