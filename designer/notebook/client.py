@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -87,14 +87,26 @@ def error_from_response(response: httpx.Response) -> DesignerError:
     return cls(str(message), details=error.get("details"))
 
 
-def _iso(value: datetime | str | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
+def moment(value: datetime | str | None, what: str = "a time") -> datetime | None:
+    """An aware datetime from a datetime or an ISO 8601 string (``2026-01-05``,
+    ``2026-01-05T09:00Z``...); naive times are UTC, as the API reads them."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise BadRequest(
+                f"{what} must be an ISO 8601 time such as 2026-01-05T09:00Z, not {value!r}"
+            ) from None
     if not isinstance(value, datetime):
-        raise BadRequest(f"a time must be a datetime or an ISO 8601 string, not {value!r}")
-    if value.tzinfo is None:
-        return value.isoformat() + "Z"  # naive times are UTC, as the API reads them
-    return value.isoformat()
+        raise BadRequest(f"{what} must be a datetime or an ISO 8601 string, not {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime | str | None, what: str) -> str | None:
+    found = moment(value, what)
+    return None if found is None else found.isoformat()
 
 
 def _flow_document(flow: Flow | Mapping[str, Any]) -> dict[str, Any]:
@@ -283,8 +295,8 @@ class Designer:
             "flow": flow,
             "number": number,
             "result": result,
-            "since": _iso(since),
-            "until": _iso(until),
+            "since": _iso(since, "since"),
+            "until": _iso(until, "until"),
             "simulated": None if simulated is None else str(bool(simulated)).lower(),
         }
         items: list[dict[str, Any]] = []

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from designer.errors import BadRequest
+from designer.notebook.client import moment
 
 if TYPE_CHECKING:
     from designer.notebook.client import Designer
@@ -234,21 +235,6 @@ def _server(source: Any) -> Iterator[Designer | None]:
         yield None
 
 
-def _moment(value: datetime | str | None, what: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise BadRequest(
-                f"{what} must be an ISO 8601 time such as 2026-01-05T09:00Z, not {value!r}"
-            ) from None
-    if not isinstance(value, datetime):
-        raise BadRequest(f"{what} must be a datetime or an ISO 8601 string, not {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class _Opened:
     """A repository for a database URL (closed afterwards), or one handed in (left open)."""
 
@@ -296,8 +282,8 @@ def _records(
         flow_id=flow,
         number=number,
         result=result,
-        since=_moment(since, "since"),
-        until=_moment(until, "until"),
+        since=moment(since, "since"),
+        until=moment(until, "until"),
         simulated=simulated,
     )
     found: list[CallRecord] = []

@@ -8,7 +8,10 @@ kernel's own loop, so the notebook stays usable -- reads
 ``designer.notebook.live`` and re-draws at most every ``redraw_every``
 seconds; Graphviz runs in a worker thread so the loop never waits on it.
 
-``feed(event)`` applies one event and is what the task calls: tests and
+When the websocket opens, the calls already in progress are read from the
+call log (``calls_in_progress``) and drawn too: the stream of a flow only
+carries what happens after it opened.  ``feed(event)`` applies one event
+(ignoring one it has already applied) and is what the task calls: tests and
 scripts can drive the widget without a server.
 """
 
@@ -28,6 +31,7 @@ from designer.notebook.live import live
 from designer.notebook.plots import Svg
 
 LOG_LINES = 12
+CATCH_UP_CALLS = 50  # how many of the newest calls are checked for being in progress
 
 
 def describe(event: Mapping[str, Any]) -> str:
@@ -86,17 +90,28 @@ class LiveFlow:
         self.counts: Counter[str] = Counter()
         self.events: list[dict[str, Any]] = []
         self._log: deque[str] = deque(maxlen=LOG_LINES)
+        self._last_seq: dict[str, int] = {}
         self._dirty = asyncio.Event()
-        self._open = asyncio.Event()
+        self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self._widget: Any = None
         self.error: BaseException | None = None
 
     # --- state ------------------------------------------------------------------------
     def feed(self, event: Mapping[str, Any]) -> None:
-        """Apply one trace event: move its call's active node, count visits, log it."""
-        self.events.append(dict(event))
+        """Apply one trace event: move its call's active node, count visits, log it.
+
+        An event older than one already applied for its call is ignored, so
+        the live stream and the catch-up on calls in progress can overlap.
+        """
         callid = event.get("callid")
+        seq = event.get("seq")
+        if isinstance(callid, str) and isinstance(seq, int):
+            if seq <= self._last_seq.get(callid, 0):
+                return
+            self._last_seq[callid] = seq
+        self.events.append(dict(event))
         node = event.get("node")
         kind = event.get("kind")
         if isinstance(callid, str):
@@ -182,7 +197,7 @@ class LiveFlow:
                 self.url,
                 flow=self.flow_id,
                 token=self.token,
-                on_open=self._open.set,
+                on_open=self._opened,
                 **live_options,
             )
             async for event in stream:
@@ -194,10 +209,37 @@ class LiveFlow:
             self._dirty.set()
         finally:
             await asyncio.sleep(0)
+            if self._catching_up is not None:
+                self._catching_up.cancel()
             painter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await painter
             await self.redraw()
+
+    def _opened(self) -> None:
+        self._catching_up = asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        """Feed the calls already in progress: the stream only has what happens from now on."""
+        try:
+            for trace in await asyncio.to_thread(self.calls_in_progress):
+                for event in trace:
+                    self.feed(event)
+        except Exception as exc:  # the live stream still works: say so and go on
+            self._log.append(f"could not read the calls in progress: {exc}")
+            self._dirty.set()
+        finally:
+            self._ready.set()
+
+    def calls_in_progress(self) -> list[list[dict[str, Any]]]:
+        """The stored events of the flow's calls that have not ended (the newest calls)."""
+        with Designer(self.url, self.token) as client:
+            items = client.call_items(flow=self.flow_id, limit=CATCH_UP_CALLS)
+            return [
+                client.call(item["callid"]).get("events") or []
+                for item in reversed(items)
+                if item.get("state") != "ended"
+            ]
 
     async def redraw(self) -> None:
         """Draw the current state into the widget now (Graphviz in a worker thread)."""
@@ -213,13 +255,14 @@ class LiveFlow:
             await asyncio.sleep(self.redraw_every)
 
     async def ready(self, timeout: float = 10.0) -> LiveFlow:
-        """Wait until the websocket is open: calls started from now on are seen.
+        """Wait until the watcher is live: the websocket is open and the calls in
+        progress are on the picture, so every call from now on is seen.
 
         Raises what stopped the watcher if it could not connect.
         """
         if self._task is None:
             raise BadRequest("start() the LiveFlow before waiting for it")
-        opened = asyncio.ensure_future(self._open.wait())
+        opened = asyncio.ensure_future(self._ready.wait())
         try:
             await asyncio.wait(
                 {opened, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
@@ -228,7 +271,7 @@ class LiveFlow:
             opened.cancel()
         if self.error is not None:
             raise self.error
-        if not self._open.is_set():
+        if not self._ready.is_set():
             raise ServerUnreachable(
                 f"the trace websocket of {self.url} did not open in {timeout:g} s"
             )

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -52,9 +54,17 @@ from designer.repository import (
     RecordedStep,
 )
 from designer.storage import common as c
-from designer.storage.engine import WRITE_WAIT_S, WriteLock, is_memory_sqlite, translate
+from designer.storage.engine import (
+    PING_AFTER_IDLE_S,
+    WRITE_WAIT_S,
+    WriteLock,
+    is_memory_sqlite,
+    translate,
+)
 from designer.storage.groupcommit import GroupCommitter
 from designer.storage.models import CallbackResponseRow, CallEventRow, CallRow
+
+log = logging.getLogger(__name__)
 
 _CALLS = CallRow.__table__
 _CALL_COLUMNS = [col.name for col in _CALLS.columns]  # callid first, as declared
@@ -90,8 +100,7 @@ class CallbackStatements:
         self._writer: GroupCommitter[_SqliteStep, Any] | None = None
         dialect = engine.dialect
         self.postgres = dialect.name == "postgresql"
-        own = not self.postgres and not is_memory_sqlite(engine.url)
-        self._own = _Connections(engine) if own else None
+        self._own = None if is_memory_sqlite(engine.url) else _Connections(engine)
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         stamp = _CALLS.c.started_at.type.dialect_impl(dialect)
         self._time_in_: Callable[[Any], Any] = stamp.bind_processor(dialect) or _same
@@ -169,73 +178,71 @@ class CallbackStatements:
 
     # --- connections and errors ------------------------------------------------------
     def close(self) -> None:
-        """Close the hot path's own SQLite connections (new ones are made when needed)."""
+        """Close the hot path's own connections (new ones are made when needed)."""
         if self._own is not None:
             self._own.close()
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
-        """A DB-API connection; autocommit on PostgreSQL (one round trip a statement)."""
-        if self._own is not None:
-            with self._own_connection() as raw:
+        """A DB-API connection of the hot path's own (autocommit on PostgreSQL).
+
+        An in-memory SQLite database exists in one connection only, the
+        engine's: that one is borrowed from the engine's pool instead.
+        """
+        if self._own is None:
+            with self._borrowed() as raw:
                 yield raw
             return
         try:
-            raw = self.engine.raw_connection()
+            held = self._own.take()
         except SQLAlchemyError as exc:
             raise translate(exc, self.engine.url) from exc
         except self._dbapi_error as exc:
             raise self._translate(exc, None) from exc
         try:
-            if self.postgres:
-                raw.driver_connection.autocommit = True
-            yield raw
+            yield held.dbapi
         except self._dbapi_error as exc:
-            raise self._translate(exc, raw) from exc
+            raise self._translate(exc, held) from exc
         finally:
-            try:
-                if self.postgres and raw.is_valid and not raw.driver_connection.closed:
-                    raw.driver_connection.autocommit = False  # as the pool's other users expect
-            finally:
-                raw.close()
+            self._own.give(held)
 
     @contextmanager
-    def _own_connection(self) -> Iterator[Any]:
-        assert self._own is not None
+    def _borrowed(self) -> Iterator[Any]:
         try:
-            fairy = self._own.take()
+            fairy = self.engine.raw_connection()
         except SQLAlchemyError as exc:
             raise translate(exc, self.engine.url) from exc
         except self._dbapi_error as exc:
             raise self._translate(exc, None) from exc
-        raw = fairy.dbapi_connection
         try:
-            yield raw
+            yield fairy.dbapi_connection
         except self._dbapi_error as exc:
             raise self._translate(exc, None) from exc
         finally:
-            self._own.give(fairy)
+            fairy.close()
 
-    def _translate(self, exc: Exception, raw: Any) -> DesignerError:
+    def _translate(self, exc: Exception, held: _Held | None) -> DesignerError:
         """What SQLAlchemy would raise, then ``translate``.
 
         A dropped connection means the server went away (restart, fail-over):
-        the other pooled connections are most likely dead too, so the pool is
-        renewed, and ``ConnectionLost`` tells a read that it may try again.
+        the other connections are most likely dead too, so they are all
+        replaced, and ``ConnectionLost`` tells a read that it may try again.
         """
         dialect = self.engine.dialect
         try:
-            lost = dialect.is_disconnect(exc, raw.dbapi_connection if raw else None, None)
+            lost = dialect.is_disconnect(exc, held.dbapi if held else None, None)
         except Exception:  # the check itself must never mask the original error
             lost = False
-        if lost and raw is not None:
-            raw.invalidate(exc)
+        if lost and held is not None:
+            held.lost = True
+            if self._own is not None:
+                self._own.close()
             self.engine.dispose()
         wrapped = DBAPIError.instance(
             None, None, exc, self._dbapi_error, connection_invalidated=lost, dialect=dialect
         )
         error = translate(wrapped, self.engine.url)
-        if lost and raw is not None:
+        if lost and held is not None:
             return ConnectionLost(error.message, error.details)
         return error
 
@@ -515,50 +522,91 @@ def _sqlite_calls_sql(callids: int) -> str:
     )
 
 
-class _Connections:
-    """The SQLite hot path's own connections: a stack, much cheaper than a pool checkout.
+class _Held:
+    """One of the hot path's own connections."""
 
-    They come from the engine, so its connect-time settings apply, and are
-    detached from its pool.  A connection is given back rolled back (a failed
-    transaction never leaks into the next use), or closed if even that fails;
-    a forked child starts with none of its parent's.
+    __slots__ = ("dbapi", "fairy", "idle_since", "lost")
+
+    def __init__(self, fairy: Any) -> None:
+        self.fairy = fairy  # detached from the engine's pool: closing it closes the connection
+        self.dbapi = fairy.dbapi_connection
+        self.idle_since = time.monotonic()
+        self.lost = False
+
+
+class _Connections:
+    """The hot path's own connections: a stack, much cheaper than a pool checkout.
+
+    They are made by the engine, so its connect-time settings apply, and
+    detached from its pool; PostgreSQL ones are put in autocommit once (each
+    hot-path statement is a transaction of its own) and pinged when they sat
+    idle for ``PING_AFTER_IDLE_S``, as the engine's pool does.  At most
+    ``keep`` idle ones are kept -- the hot path holds one per thread at a time,
+    so that is about a server's thread count.  A connection comes back rolled
+    back (a failed transaction never leaks into the next use), or is closed
+    if that fails; a forked child starts with none of its parent's.
     """
 
-    def __init__(self, engine: Engine, keep: int = 32) -> None:
+    def __init__(self, engine: Engine, keep: int = 16) -> None:
         self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
         self._keep = keep
-        self._idle: list[Any] = []
+        self._idle: list[_Held] = []
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def take(self) -> Any:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._idle, self._pid = [], os.getpid()
-            if self._idle:
-                return self._idle.pop()
+    def take(self) -> _Held:
+        while True:
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._idle, self._pid = [], os.getpid()
+                held = self._idle.pop() if self._idle else None
+            if held is None:
+                return self._new()
+            if not self._postgres or time.monotonic() - held.idle_since < PING_AFTER_IDLE_S:
+                return held
+            try:
+                if self._engine.dialect.do_ping(held.dbapi):
+                    return held
+            except Exception:  # dropped while idle: try the next one
+                pass
+            _close(held)
+
+    def _new(self) -> _Held:
         fairy = self._engine.raw_connection()
         fairy.detach()
-        return fairy
+        if self._postgres:
+            fairy.dbapi_connection.autocommit = True
+        return _Held(fairy)
 
-    def give(self, fairy: Any) -> None:
+    def give(self, held: _Held) -> None:
+        dbapi = held.dbapi
         try:
-            if fairy.dbapi_connection.in_transaction:
-                fairy.dbapi_connection.rollback()
-        except Exception:  # unusable: drop it, the next take makes a new one
-            fairy.close()
-            return
-        with self._lock:
-            if self._pid == os.getpid() and len(self._idle) < self._keep:
-                self._idle.append(fairy)
-                return
-        fairy.close()
+            usable = not held.lost and not getattr(dbapi, "closed", False)
+            if usable and not self._postgres and dbapi.in_transaction:
+                dbapi.rollback()
+        except Exception:
+            usable = False
+        if usable:
+            held.idle_since = time.monotonic()
+            with self._lock:
+                if self._pid == os.getpid() and len(self._idle) < self._keep:
+                    self._idle.append(held)
+                    return
+        _close(held)
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for fairy in idle:
-            fairy.close()
+        for held in idle:
+            _close(held)
+
+
+def _close(held: _Held) -> None:
+    try:
+        held.fairy.close()
+    except Exception as exc:  # already broken: nothing more to release
+        log.debug("closing a hot-path connection: %s", exc)
 
 
 class ConnectionLost(StorageUnavailable):

@@ -135,3 +135,23 @@ def test_connect_dialog_gives_the_callback_url_and_binds_a_number(
     dialog.locator('[data-number="+46701234567"]').get_by_role("button", name="Unbind").click()
     expect(dialog.locator('[data-number="+46701234567"]')).to_have_count(0)
     assert api.get("/api/numbers/%2B46701234567").status_code == 404
+
+
+def test_the_editor_page_hands_the_public_url_to_the_connect_dialog(tmp_path: Path) -> None:
+    """DESIGNER_PUBLIC_URL reaches the page (escaped) for the callback URL; no browser needed."""
+    from designer.web import create_app
+
+    (tmp_path / "editor.js").write_text("")
+    (tmp_path / "editor.css").write_text("")
+    public = 'https://ivr.example.com/x"><script>'
+    app = create_app(
+        {"DATABASE_URL": "memory://", "PUBLIC_URL": public, "AUTH": "off", "EDITOR_DIST": tmp_path}
+    )
+    client = app.test_client()
+    flow_id = client.post("/api/flows", json=example("support_line")).get_json()["id"]
+    page = client.get(f"/flows/{flow_id}").get_data(as_text=True)
+    assert 'data-public-url="https://ivr.example.com/x&#34;&gt;&lt;script&gt;"' in page
+    unset = create_app({"DATABASE_URL": "memory://", "AUTH": "off", "EDITOR_DIST": tmp_path})
+    client = unset.test_client()
+    flow_id = client.post("/api/flows", json=example("support_line")).get_json()["id"]
+    assert 'data-public-url=""' in client.get(f"/flows/{flow_id}").get_data(as_text=True)

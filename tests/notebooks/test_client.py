@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
 
@@ -104,6 +106,10 @@ def test_simulated_calls_show_up_in_the_call_log_with_their_paths(client, server
     assert paths[sessions[1]["callid"]] == ["start", "welcome", "main", "pin", "agent"]
     assert table["simulated"].all()
     assert len(client.calls(flow=flow_id, limit=2)) == 2
+    assert len(client.calls(flow=flow_id, since="2000-01-01", until=datetime(2100, 1, 1))) == 3
+    assert client.calls(flow=flow_id, since="2100-01-01").empty
+    with pytest.raises(BadRequest, match="since must be an ISO 8601 time"):
+        client.calls(since="last tuesday")
     assert client.calls(flow=flow_id, result="no-such-result").empty
 
     # the same log read straight from the server's database, without the server

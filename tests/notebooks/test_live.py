@@ -175,6 +175,37 @@ def test_the_widget_lights_up_as_a_real_call_moves(server, client, flow_id):
     assert not outlined(ended, "pin") and "0 call(s) in progress" in ended
 
 
+def test_calls_already_in_progress_are_drawn_when_watching_starts(server, client, flow_id):
+    need_dot()
+    waiting = client.simulate(flow_id)  # at the main menu before anyone watches
+    finished = client.simulate(flow_id, press=["1"])
+
+    async def scenario() -> tuple[dict[str, str], set[str]]:
+        watch = await LiveFlow(server.url, flow_id).start().ready()
+        active = dict(watch.active)
+        await asyncio.to_thread(client.press_keys, waiting["id"], "2")
+        await _until(lambda: watch.highlighted == {"pin"})
+        seen = {e["callid"] for e in watch.events}
+        watch.stop()
+        await watch.wait(5)
+        return active, seen
+
+    active, seen = asyncio.run(scenario())
+    assert active == {waiting["callid"]: "main"}
+    assert finished["callid"] not in seen  # over before watching began: not drawn
+
+
+def test_feed_ignores_events_it_already_applied():
+    watch = LiveFlow("http://unused.invalid", "tiny", document=TINY_FLOW)
+    watch.feed(_event(1, "node", "start", type="start"))
+    watch.feed(_event(2, "node", "main", type="menu"))
+    watch.feed(_event(2, "node", "main", type="menu"))
+    watch.feed(_event(1, "node", "start", type="start"))  # a late copy from the catch-up
+    assert watch.active == {"c1": "main"}
+    assert watch.counts == {"start": 1, "main": 1}
+    assert len(watch.events) == 2
+
+
 def test_start_needs_a_running_loop():
     watch = LiveFlow("http://unused.invalid", "tiny", document=TINY_FLOW)
     with pytest.raises(BadRequest, match="running asyncio loop"):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from designer.repository import CallEvent, CallRecord
-from designer.web.api.stats import aggregate, call_path
+from designer.web.api.stats import PathCache, aggregate, call_path
 
 
 def _call(
@@ -44,14 +44,14 @@ def test_aggregate_counts_reach_visits_ends_and_drops(now):
         _call("d", now, state="active"),
         _call("e", now, result="hangup"),
     ]
-    events = {
-        "a": _events("a", now, "start", "main", "sales"),
-        "b": _events("b", now, "start", "main", "main"),  # "9" repeats the menu, then hangs up
-        "c": _events("c", now, "start", "main"),
-        "d": _events("d", now, "start", "main"),
+    paths = {
+        "a": ["start", "main", "sales"],
+        "b": ["start", "main", "main"],  # "9" repeats the menu, then hangs up
+        "c": ["start", "main"],
+        "d": ["start", "main"],
         # "e" has no events: counted as a call, visits nothing
     }
-    out = aggregate(calls, events)
+    out = aggregate(calls, paths)
     assert out["calls"] == 5
     assert out["active"] == 1
     assert out["results"] == {"connected": 1, "callerhangup": 1, "timeout": 1, "hangup": 1}
@@ -63,6 +63,17 @@ def test_aggregate_counts_reach_visits_ends_and_drops(now):
 
 def test_aggregate_of_nothing():
     assert aggregate([], {}) == {"calls": 0, "active": 0, "nodes": {}, "results": {}}
+
+
+def test_path_cache_keeps_the_most_recently_used():
+    cache = PathCache(size=2)
+    cache.put("a", ["start"])
+    cache.put("b", ["start", "main"])
+    assert cache.get("a") == ("start",)  # "a" is now the most recent
+    cache.put("c", [])
+    assert cache.get("b") is None
+    assert cache.get("a") == ("start",)
+    assert cache.get("c") == ()
 
 
 @pytest.fixture
@@ -112,6 +123,30 @@ def test_stats_of_the_last_day_by_default(client, flow_id, now):
     assert body["nodes"]["sales"]["ended"] == 1
     assert "bye" not in body["nodes"]  # another flow's call
     assert body["results"] == {"connected": 1, "callerhangup": 1}
+
+
+def test_an_ended_call_is_read_once_and_a_live_one_every_time(client, flow_id, app, now):
+    repo = app.extensions["designer"].repo
+    repo.create_call(
+        CallRecord(callid="live", flow_id=flow_id, version=1, started_at=now, state="active")
+    )
+    repo.append_events("live", _events("live", now, "start"))
+    reads: list[str] = []
+    original = repo.list_events
+
+    def counting(callid, after_seq=0):
+        reads.append(callid)
+        return original(callid, after_seq)
+
+    repo.list_events = counting
+    client.get(f"/api/flows/{flow_id}/stats")
+    assert sorted(reads) == ["live", "x1", "x2"]
+    repo.append_events("live", _events("live", now, "start", "main")[2:])
+    reads.clear()
+    body = client.get(f"/api/flows/{flow_id}/stats").get_json()
+    assert reads == ["live"]
+    assert body["active"] == 1
+    assert body["nodes"]["main"]["calls"] == 3
 
 
 def test_stats_of_a_chosen_period(client, flow_id):

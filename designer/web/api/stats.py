@@ -7,19 +7,26 @@ gave up on (hung up, or let the call time out).  The editor tints the nodes
 by it; a drop-off rate is ``dropped / calls``.
 
 ``aggregate`` is the whole computation and a pure function over call records
-and their trace events, so it is tested with hand-made calls; the view only
+and the paths they took, so it is tested with hand-made calls; the view only
 pages through the call log and hands the records over.  The definitions are
 the notebooks' (``designer.notebook.analysis.reached`` / ``dropoff``), so
 the canvas and a notebook agree on the same log.
+
+A call's path comes from its trace events, one query per call.  The path of
+an ended call never changes, so it is kept (``PathCache``, per app and
+process, bounded): the heat map refreshes every minute and switches periods,
+and only calls it has not seen end cost a query.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 
 from designer.errors import BadRequest
 from designer.repository import CallEvent, CallFilter, CallRecord
@@ -36,6 +43,8 @@ DROP_OUTCOMES: frozenset[str] = frozenset({"callerhangup", "timeout"})
 DEFAULT_PERIOD = timedelta(days=1)
 PAGE = 500
 MAX_CALLS = 5000  # beyond this the answer says "truncated": the newest calls are counted
+CACHE_KEY = "designer.stats.paths"
+CACHE_SIZE = 50_000  # paths of ended calls kept per process
 
 _NODE_STATS = {
     "type": "object",
@@ -83,12 +92,10 @@ def call_path(events: Iterable[CallEvent]) -> list[str]:
     return [e.node for e in ordered if e.kind == "node" and isinstance(e.node, str)]
 
 
-def aggregate(
-    calls: Iterable[CallRecord], events: Mapping[str, Sequence[CallEvent]]
-) -> dict[str, Any]:
-    """Per-node counts over ``calls``; ``events`` maps each callid to its trace events.
+def aggregate(calls: Iterable[CallRecord], paths: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Per-node counts over ``calls``; ``paths`` maps each callid to the nodes it visited.
 
-    A call missing from ``events`` counts as a call that visited no node.
+    A call missing from ``paths`` counts as a call that visited no node.
     Returns ``{"calls", "active", "nodes": {id: {calls, visits, ended,
     dropped}}, "results": {result: n}}`` with nodes in the order calls first
     reached them.
@@ -98,7 +105,7 @@ def aggregate(
     total = active = 0
     for call in calls:
         total += 1
-        path = call_path(events.get(call.callid, ()))
+        path = paths.get(call.callid, ())
         for node in path:
             entry = nodes.setdefault(node, {"calls": 0, "visits": 0, "ended": 0, "dropped": 0})
             entry["visits"] += 1
@@ -115,6 +122,36 @@ def aggregate(
             if result in DROP_OUTCOMES:
                 last["dropped"] += 1
     return {"calls": total, "active": active, "nodes": nodes, "results": results}
+
+
+class PathCache:
+    """The paths of ended calls (they never change), least recently used dropped first."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, callid: str) -> tuple[str, ...] | None:
+        with self._lock:
+            path = self._items.get(callid)
+            if path is not None:
+                self._items.move_to_end(callid)
+            return path
+
+    def put(self, callid: str, path: Sequence[str]) -> None:
+        with self._lock:
+            self._items[callid] = tuple(path)
+            self._items.move_to_end(callid)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def path_cache(app: Flask) -> PathCache:
+    found = app.extensions.get(CACHE_KEY)
+    if found is None:
+        found = app.extensions.setdefault(CACHE_KEY, PathCache())
+    return found
 
 
 @bp.get("/stats")
@@ -157,8 +194,16 @@ def flow_stats(flow_id: str, query: dict[str, Any]) -> Any:
         calls.extend(page[: MAX_CALLS - len(calls)])
         if len(page) < PAGE:
             break
-    events = {call.callid: repo.list_events(call.callid) for call in calls}
-    counts = aggregate(calls, events)
+    cache = path_cache(current_app)
+    paths: dict[str, Sequence[str]] = {}
+    for call in calls:
+        path = cache.get(call.callid) if call.state == "ended" else None
+        if path is None:
+            path = call_path(repo.list_events(call.callid))
+            if call.state == "ended":
+                cache.put(call.callid, path)
+        paths[call.callid] = path
+    counts = aggregate(calls, paths)
     return jsonify(
         {
             "flow": flow_id,
