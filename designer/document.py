@@ -94,8 +94,9 @@ class _Problems:
             first = self.items[0]
             more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
             where = f"{first['path']}: " if first["path"] else ""
-            raise InvalidDocument(f"invalid flow document: {where}{first['message']}{more}",
-                                  details=self.items)
+            raise InvalidDocument(
+                f"invalid flow document: {where}{first['message']}{more}", details=self.items
+            )
 
 
 def _unknown_fields(obj: dict, allowed: set[str], path: str, problems: _Problems) -> None:
@@ -197,7 +198,9 @@ def parse(raw: Any) -> Document:
             ok = False
         label = rn.get("label")
         if label is not None and (not isinstance(label, str) or len(label) > MAX_NAME):
-            problems.add(f"{path}.label", f"label must be a string of at most {MAX_NAME} characters")
+            problems.add(
+                f"{path}.label", f"label must be a string of at most {MAX_NAME} characters"
+            )
             label = None
         position = _position(rn.get("position"), f"{path}.position", problems)
         if ok:
@@ -222,7 +225,9 @@ def parse(raw: Any) -> Document:
                 problems.add(f"{path}.{key}", f"'{key}' must be a node id")
                 ok = False
         if not isinstance(port, str) or not PORT_RE.match(port):
-            problems.add(f"{path}.port", f"port {port!r} must be a short name such as 'next' or '1'")
+            problems.add(
+                f"{path}.port", f"port {port!r} must be a short name such as 'next' or '1'"
+            )
             ok = False
         if ok:
             edges.append(Edge(source=src, target=dst, port=port))

@@ -229,7 +229,8 @@ NODE_TYPES: dict[str, NodeType] = {
     t.type: t
     for t in [
         _t(
-            type="start", label="Incoming call", kind="start", category="flow", icon="phone-incoming",
+            type="start", label="Incoming call", kind="start", category="flow",
+            icon="phone-incoming",
             description="Where every incoming call (ICE) enters the flow. Exactly one per flow.",
             params={}, ports=_NEXT,
         ),
@@ -399,7 +400,8 @@ NODE_TYPES: dict[str, NodeType] = {
                      "schedule": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}},
         ),
         _t(
-            type="setVariable", label="Set variable", kind="logic", category="data", icon="variable",
+            type="setVariable", label="Set variable", kind="logic", category="data",
+            icon="variable",
             description="Set vars[name] to a templated value for later nodes.",
             params={
                 "name": {**_IDENTIFIER, "title": "Variable"},
@@ -415,7 +417,8 @@ NODE_TYPES: dict[str, NodeType] = {
             params={
                 "number": {"type": "string", "maxLength": 64, "x-format": "e164",
                            "pattern": r"^(\+[1-9][0-9]{1,14}|\{\{.*\}\})$", "x-template": True,
-                           "title": "Number", "description": "E.164; the called number when empty."},
+                           "title": "Number",
+                           "description": "E.164; the called number when empty."},
                 "cli": _CLI,
                 "locale": _LOCALE,
                 "maxDuration": _MAX_DURATION,
