@@ -400,8 +400,8 @@ class CallbackStatements:
         cursor: Any, batch: list[_SqliteStep]
     ) -> tuple[list[Any], list[_SqliteStep]]:
         """Each step's outcome (None: to be written), and the steps to write, in order."""
-        keys = list(dict.fromkeys((s.callid, s.key) for s in batch))
-        callids = list(dict.fromkeys(s.callid for s in batch))
+        keys = _padded(list(dict.fromkeys((s.callid, s.key) for s in batch)))
+        callids = _padded(list(dict.fromkeys(s.callid for s in batch)))
         cursor.execute(_sqlite_answers_sql(len(keys)), [v for k in keys for v in k])
         answers: dict[tuple[str, str], Any] = {(r[0], r[1]): r[2] for r in cursor.fetchall()}
         cursor.execute(_sqlite_calls_sql(len(callids)), callids)
@@ -483,25 +483,42 @@ _SQLITE_CALLS = (
     + ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in _CALL_FIELDS),
 )
 _SQLITE_EVENTS = (f"INSERT INTO {_EVENTS} (callid, seq, ts, kind, node, data) VALUES", 6)
-_SQLITE_MAX_PARAMS = 30000  # under SQLite's 32766 bound variables per statement
 
 
 def _insert_rows(cursor: Any, statement: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` with one multi-row statement (or a few, for very many rows)."""
+    """Insert ``rows`` with a few multi-row statements of fixed sizes.
+
+    Few statements, because each lets go of the GIL; fixed sizes, so that
+    the connection's statement cache holds them all (a multi-row statement
+    compiled anew for every batch size costs more than it saves).
+    """
     head, width, *tail = statement
-    per = max(1, _SQLITE_MAX_PARAMS // width)
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        cursor.execute(
-            _sqlite_values_sql(head, width, len(chunk), "".join(tail)),
-            [v for row in chunk for v in row],
-        )
+    start = 0
+    for size in _CHUNKS:
+        while len(rows) - start >= size:
+            chunk = rows[start : start + size]
+            cursor.execute(
+                _sqlite_values_sql(head, width, size, "".join(tail)),
+                [v for row in chunk for v in row],
+            )
+            start += size
+
+
+_CHUNKS = (64, 16, 4, 1)
 
 
 @functools.lru_cache(maxsize=512)
 def _sqlite_values_sql(head: str, width: int, rows: int, tail: str) -> str:
     one = "(" + ", ".join("?" * width) + ")"
     return f"{head} {', '.join([one] * rows)}{tail}"
+
+
+def _padded(values: list[Any]) -> list[Any]:
+    """``values`` repeated up to a power of two long: a few statement texts for every size."""
+    size = 1
+    while size < len(values):
+        size *= 2
+    return values + values[-1:] * (size - len(values))
 
 
 @functools.lru_cache(maxsize=256)
