@@ -76,6 +76,7 @@ SQLITE_BUSY_TIMEOUT_S = 2  # for a writer outside the repository (see WriteLock)
 WRITE_LOCK_TIMEOUT_S = 2  # for the repository's own writers, threads and processes
 WRITE_WAIT_S = 2  # for a callback step queued for the group writer (designer.storage.groupcommit)
 PING_AFTER_IDLE_S = 1.0  # a PostgreSQL connection idle that long is pinged before use
+HOT_STATEMENT_TIMEOUT_MS = 2500  # PostgreSQL statements of the callback hot path
 _IDLE_SINCE = "designer_idle_since"  # in a pooled connection's record.info
 WRITE = "designer_write"  # execution option: this transaction will write
 
@@ -136,7 +137,16 @@ def make_engine(
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, foreign_keys=foreign_keys)
-    connect_args: dict[str, Any] = {"connect_timeout": max(2, int(connect_timeout_s))}
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(2, int(connect_timeout_s)),
+        # a server host that vanished mid-query (no reset ever comes): give up on
+        # unacknowledged data after 3 s, and probe an idle connection after 3 s
+        "tcp_user_timeout": 3000,
+        "keepalives": 1,
+        "keepalives_idle": 3,
+        "keepalives_interval": 1,
+        "keepalives_count": 2,
+    }
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     engine = create_engine(

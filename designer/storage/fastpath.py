@@ -55,6 +55,7 @@ from designer.repository import (
 )
 from designer.storage import common as c
 from designer.storage.engine import (
+    HOT_STATEMENT_TIMEOUT_MS,
     PING_AFTER_IDLE_S,
     WRITE_WAIT_S,
     WriteLock,
@@ -556,7 +557,8 @@ class _Connections:
 
     They are made by the engine, so its connect-time settings apply, and
     detached from its pool; PostgreSQL ones are put in autocommit once (each
-    hot-path statement is a transaction of its own) and pinged when they sat
+    hot-path statement is a transaction of its own), get a statement timeout
+    of ``HOT_STATEMENT_TIMEOUT_MS`` whatever the engine's, and are pinged when they sat
     idle for ``PING_AFTER_IDLE_S``, as the engine's pool does.  At most
     ``keep`` idle ones are kept -- the hot path holds one per thread at a time,
     so that is about a server's thread count.  A connection comes back rolled
@@ -590,11 +592,24 @@ class _Connections:
             _close(held)
 
     def _new(self) -> _Held:
-        fairy = self._engine.raw_connection()
-        fairy.detach()
-        if self._postgres:
-            fairy.dbapi_connection.autocommit = True
-        return _Held(fairy)
+        """A connection from the engine; if its pool handed over a dead one, a fresh one."""
+        for attempt in (1, 2):
+            fairy = self._engine.raw_connection()
+            fairy.detach()
+            held = _Held(fairy)
+            if not self._postgres:
+                return held
+            try:
+                held.dbapi.autocommit = True
+                # a stuck server (locks, overload) must not hold a callback past its budget
+                held.dbapi.execute(f"SET statement_timeout = {int(HOT_STATEMENT_TIMEOUT_MS)}")
+                return held
+            except self._engine.dialect.loaded_dbapi.Error:
+                _close(held)
+                if attempt == 2:
+                    raise
+                self._engine.dispose()  # its other idle connections are as dead
+        raise AssertionError("unreachable")
 
     def give(self, held: _Held) -> None:
         dbapi = held.dbapi

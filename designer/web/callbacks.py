@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -34,7 +36,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from designer import engine as eng
 from designer import signing
 from designer.errors import BadRequest, DesignerError, NotFound, SignatureInvalid
-from designer.tracebus import TraceBus, open_bus
+from designer.repository import CallEvent
+from designer.tracebus import Subscription, TraceBus, open_bus
 from designer.web.extensions import DesignerState, designer_state
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,94 @@ RUNTIME_KEY = "designer.runtime"
 CHANNELS = ("ice", "ace", "dice", "pie", "notify")
 DEFAULT_REPLAY_WINDOW = 600  # seconds an x-timestamp may be away from our clock
 SIGNING_CACHE_SECONDS = 2.0  # how long "is any application secret set?" is remembered
+
+
+class BackgroundPublisher:
+    """Hands trace events to a bus from a thread of its own: a callback never waits on it.
+
+    For a bus that does I/O per event (Redis: a round trip each, up to its
+    socket timeout when Redis is slow), ``publish`` only appends to a queue
+    and returns; one thread per process forwards the events in order.  If
+    the bus falls ``limit`` events behind, the oldest are dropped and counted
+    in ``dropped`` -- the stored events stay complete, and websockets fill
+    such gaps from them.  Everything else is the wrapped bus's.
+    """
+
+    def __init__(self, bus: TraceBus, limit: int = 10_000) -> None:
+        self.bus = bus
+        self.limit = limit
+        self.dropped = 0
+        self._queue: deque[CallEvent] = deque()
+        self._pending = 0  # queued or being handed over
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._closed = False
+
+    def publish(self, event: CallEvent) -> None:
+        with self._wake:
+            if self._closed:
+                return
+            if len(self._queue) >= self.limit:
+                self._queue.popleft()
+                self._pending -= 1
+                self.dropped += 1
+            self._queue.append(event)
+            self._pending += 1
+            if self._thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._forward, name="trace-publisher", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def _forward(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                event = self._queue.popleft()
+            try:
+                self.bus.publish(event)
+            except Exception:  # the bus must never stop the publisher
+                log.exception("publishing trace event %s/%s failed", event.callid, event.seq)
+            with self._wake:
+                self._pending -= 1
+                self._wake.notify_all()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every event published so far was handed to the bus."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(left)
+        return True
+
+    @property
+    def buffered(self) -> int:
+        """Events not yet delivered: queued here, plus those the bus itself keeps (Redis down)."""
+        return self._pending + int(getattr(self.bus, "buffered", 0))
+
+    def subscribe(self, call: str | None = None, flow: str | None = None) -> Subscription:
+        return self.bus.subscribe(call=call, flow=flow)
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify_all()
+            thread = self._thread if self._pid == os.getpid() else None
+        if thread is not None:
+            thread.join(timeout=2)
+        self.bus.close()
+
+    def __getattr__(self, name: str) -> Any:  # ``healthy`` and the rest of the bus's own
+        return getattr(self.bus, name)
 
 
 @dataclass
@@ -76,6 +167,7 @@ def runtime(app: Flask | None = None) -> Runtime:
 
     Created lazily so that each gunicorn worker (a fork) builds its own bus
     threads and connections.  Tests may put a ready ``TRACE_BUS`` in the config.
+    A Redis bus is wrapped in a ``BackgroundPublisher``.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get(RUNTIME_KEY)
@@ -85,7 +177,12 @@ def runtime(app: Flask | None = None) -> Runtime:
         found = app.extensions.get(RUNTIME_KEY)
         if found is None:
             state: DesignerState = app.extensions["designer"]
-            bus = app.config.get("TRACE_BUS") or open_bus(app.config.get("REDIS_URL"))
+            bus = app.config.get("TRACE_BUS")
+            if bus is None:
+                redis_url = app.config.get("REDIS_URL")
+                bus = open_bus(redis_url)
+                if redis_url:  # a network round trip per event: off the callback's thread
+                    bus = BackgroundPublisher(bus)
             found = Runtime(engine=eng.Engine(state.repo, bus), bus=bus)
             app.extensions[RUNTIME_KEY] = found
     return found

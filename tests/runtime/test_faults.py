@@ -72,6 +72,7 @@ def test_redis_unreachable_callbacks_still_answered_and_stored(repo, clock):
     from designer.web.callbacks import runtime
 
     bus = runtime(app).bus
+    assert bus.flush(timeout=5)  # events go out from a thread of their own
     assert bus.buffered == len(repo.list_events("redis-down-1"))  # kept for when Redis is back
     bus.close()
 
