@@ -413,15 +413,20 @@ def _postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
 # --- in-process profile ---------------------------------------------------------------
 
 _AREAS = (
-    ("storage driver (sqlite3/psycopg)", ("sqlite3", "psycopg", "{method 'execute", "commit")),
+    ("database driver (sqlite3, psycopg)", ("sqlite3", "psycopg/", "{method 'execute",
+                                            "{method 'executemany", "{method 'commit",
+                                            "{method 'fetch")),
     ("storage (designer.storage)", ("designer/storage/",)),
-    ("SQLAlchemy (pool)", ("sqlalchemy/",)),
-    ("walker (stepping/svaml/templates)", ("designer/stepping", "designer/svaml",
-                                           "designer/templates", "jinja2/", "designer/schedule")),
-    ("engine", ("designer/engine",)),
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("walker (stepping, svaml, templates)", ("designer/stepping", "designer/svaml",
+                                             "designer/templates", "jinja2/",
+                                             "designer/schedule", "designer/flow")),
+    ("engine", ("designer/engine", "designer/repository")),
+    ("trace bus", ("designer/tracebus",)),
     ("JSON", ("json/",)),
-    ("web (designer.web)", ("designer/web/",)),
-    ("Flask/Werkzeug + test client", ("flask/", "werkzeug/")),
+    ("web: callbacks view", ("designer/web/callbacks",)),
+    ("web: other hooks (access, headers...)", ("designer/web/",)),
+    ("Flask, Werkzeug, test client", ("flask/", "werkzeug/")),
 )  # fmt: skip
 
 
@@ -442,7 +447,7 @@ def profile(db_url: str, callbacks: int = 2000, top: int = 25) -> None:
     started = time.process_time()
     run(callbacks, "timed")
     plain = (time.process_time() - started) / callbacks * 1e6
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other load does not show
     profiler.enable()
     run(callbacks, "profiled")
     profiler.disable()
