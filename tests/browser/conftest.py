@@ -5,8 +5,10 @@ database migrated by the storage helpers; the browser is /usr/bin/chromium
 (never a Playwright-downloaded one).  Tests skip when Chromium or the built
 editor bundle is missing, except with CI=true where they must run.
 
-Every page fixture fails its test on an uncaught JavaScript error or on any
-``alert``/``confirm`` dialog (the escaping tests rely on the latter).
+Every page fixture fails its test on an uncaught JavaScript error, on any
+``alert``/``confirm`` dialog (the escaping tests rely on the latter) and on
+any Content-Security-Policy violation: the editor must work under the page
+policy of ``designer.web.headers``.
 Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
 """
 
@@ -37,6 +39,13 @@ CHROMIUM_ARGS = [
 BUNDLE = ROOT / "static" / "dist" / "editor.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
+
+# Collects what the page policy blocked (the event fires before the console message).
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,8 +81,11 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop
+    # running in the main thread while it is open, which would break every
+    # later test that runs its own loop (notebooks, other browser suites).
     need_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
@@ -90,10 +102,13 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     """A fresh browser tab; fails the test on JS errors and on any dialog."""
     context = browser.new_context(viewport=VIEWPORT, base_url=live_server)
     context.set_default_timeout(10_000)
+    context.add_init_script(WATCH_CSP)
     tab = context.new_page()
     errors: list[str] = []
     dialogs: list[str] = []
+    blocked: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda m: _note_csp(m, blocked))
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -104,10 +119,29 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     tab.dialogs = dialogs
     try:
         yield tab
+        blocked.extend(csp_violations(tab))
     finally:
         context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not dialogs, f"unexpected dialogs (script ran?): {dialogs}"
+    assert not blocked, f"Content-Security-Policy violations: {blocked}"
+
+
+def _note_csp(message: Any, blocked: list[str]) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        blocked.append(message.text)
+
+
+def csp_violations(page: Any) -> list[str]:
+    """What the page policy blocked on the page now open (empty when nothing was)."""
+    if page.is_closed():
+        return []
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return list(page.evaluate("window.__cspViolations || []"))
+    except PlaywrightError:  # the page is navigating: its console messages are kept anyway
+        return []
 
 
 def screenshot(page: Any, name: str) -> Path:
