@@ -21,22 +21,30 @@ flows, and this source needs nothing but quoted ids and fixed attributes
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from designer.errors import RenderError
 from designer.registry import node_type
-from designer.render import run_dot
+from designer.render import DOT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from designer.flow import Flow
 
 MARGIN = 40
 LARGE_FLOW = 100
+FORMAT = "json0"
+
+Positions = dict[str, dict[str, int]]
 
 
 def _quote(identifier: str) -> str:
     """A DOT double-quoted ID (never a keyword such as ``node``, whatever the id)."""
-    return '"' + identifier.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if '"' in identifier or "\\" in identifier:
+        identifier = identifier.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + identifier + '"'
 
 
 def _layout_source(flow: Flow, node_width: int, node_height: int, port_height: int) -> str:
@@ -54,14 +62,19 @@ def _layout_source(flow: Flow, node_width: int, node_height: int, port_height: i
     ports = _port_names(flow)
     # Graphviz sizes are in inches of 72 points; we treat a point as a pixel.
     width = f"{node_width / 72:.4f}"
+    sizes: dict[int, str] = {}  # ports -> the node's attributes (a few distinct counts)
     lines = [
         "digraph layout {",
         "\tgraph [" + " ".join(f"{k}={v}" for k, v in graph_attr.items()) + "]",
         '\tnode [fixedsize=true label="" shape=box]',
     ]
     for node in flow.nodes:
-        height = node_height + port_height * max(0, len(ports[node.id] or (None,)) - 1)
-        lines.append(f"\t{_quote(node.id)} [height={height / 72:.4f} width={width}]")
+        count = len(ports[node.id] or (None,))
+        attrs = sizes.get(count)
+        if attrs is None:
+            height = node_height + port_height * max(0, count - 1)
+            attrs = sizes[count] = f" [height={height / 72:.4f} width={width}]"
+        lines.append("\t" + _quote(node.id) + attrs)
     lines.extend(f"\t{_quote(s)} -> {_quote(t)}" for s, t in _forward_edges(flow, ports))
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -69,20 +82,33 @@ def _layout_source(flow: Flow, node_width: int, node_height: int, port_height: i
 
 def _port_names(flow: Flow) -> dict[str, tuple[str, ...] | None]:
     """Each node's ports in the order its type lists them (None: a type not in the registry)."""
+    fixed: dict[str, tuple[str, ...] | None] = {}  # types whose ports never depend on data
     out: dict[str, tuple[str, ...] | None] = {}
     for node in flow.nodes:
-        nt = node_type(node.type)
-        out[node.id] = tuple(nt.port_names(node.data)) if nt is not None else None
+        names = fixed.get(node.type, ())
+        if names == ():
+            nt = node_type(node.type)
+            if nt is None:
+                names = fixed[node.type] = None
+            elif nt.dynamic_ports is None:
+                names = fixed[node.type] = tuple(nt.port_names(None))
+            else:
+                names = tuple(nt.port_names(node.data))
+        out[node.id] = names
     return out
 
 
-def _ports_in_order(
-    flow: Flow, node_id: str, names: tuple[str, ...] | None
-) -> list[tuple[str, str]]:
-    """``(port, target)`` of a node's edges in the order its type lists the ports."""
-    edges = flow.out_edges.get(node_id, {})
-    order = {port: i for i, port in enumerate(names or ())}
-    return sorted(edges.items(), key=lambda item: order.get(item[0], len(order)))
+def _targets_in_order(edges: dict[str, str], names: tuple[str, ...] | None) -> list[str]:
+    """A node's edge targets in the order its type lists the ports, unknown ports last."""
+    if not edges:
+        return []
+    if not names:
+        return list(edges.values())
+    listed = [edges[port] for port in names if port in edges]
+    if len(listed) == len(edges):
+        return listed
+    known = set(names)
+    return listed + [target for port, target in edges.items() if port not in known]
 
 
 def _forward_edges(
@@ -97,9 +123,10 @@ def _forward_edges(
     """
     known = flow.by_id
     ports = ports if ports is not None else _port_names(flow)
+    out_edges = flow.out_edges
     out = {
-        n.id: [t for _, t in _ports_in_order(flow, n.id, ports[n.id]) if t in known]
-        for n in flow.nodes
+        node_id: [t for t in _targets_in_order(out_edges.get(node_id, {}), names) if t in known]
+        for node_id, names in ports.items()
     }
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     back: set[tuple[str, str]] = set()
@@ -121,6 +148,8 @@ def _forward_edges(
             elif child not in state:
                 state[child] = 1
                 stack.append((child, iter(out[child])))
+    if not back:
+        return [(node_id, target) for node_id in known for target in out[node_id]]
     return [
         (node_id, target)
         for node_id in known
@@ -129,33 +158,123 @@ def _forward_edges(
     ]
 
 
-def layout(
-    flow: Flow,
-    *,
-    node_width: int = 200,
-    node_height: int = 64,
-    port_height: int = 20,
-) -> dict[str, dict[str, int]]:
-    """Top-left canvas coordinates (pixels, y down) for every node of ``flow``."""
-    if not flow.nodes:
-        return {}
-    raw = run_dot(_layout_source(flow, node_width, node_height, port_height), "json0")
+# --- running Graphviz ---------------------------------------------------------------------
+
+
+class _Graphviz:
+    """A ``dot -Tjson0`` process started before its input is ready.
+
+    Graphviz spends several milliseconds starting (loading its plugins)
+    before it reads a byte; started first, that happens while the caller
+    parses the flow, on the other core.  A failure to start is kept and
+    raised only when the source is run, so a malformed document is still
+    reported as such rather than as a missing Graphviz.
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.error: RenderError | None = None
+        binary = shutil.which("dot")
+        if binary is None:
+            self.error = RenderError(
+                "Graphviz 'dot' is not installed; install Graphviz (e.g. apt-get install graphviz)"
+            )
+            return
+        try:
+            self.proc = subprocess.Popen(
+                [binary, f"-T{FORMAT}"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            self.error = RenderError(f"Graphviz 'dot' could not be started: {exc}")
+
+    def run(self, source: str) -> bytes:
+        """Graphviz's output for ``source``; ``RenderError`` when it fails or hangs."""
+        if self.proc is None:
+            assert self.error is not None
+            raise self.error
+        proc, self.proc = self.proc, None
+        try:
+            out, err = proc.communicate(source.encode(), timeout=DOT_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise RenderError(f"Graphviz 'dot' took longer than {DOT_TIMEOUT_SECONDS} s") from None
+        if proc.returncode != 0:
+            reason = err.decode(errors="replace").strip().splitlines()
+            raise RenderError(
+                f"Graphviz 'dot' failed: {reason[0] if reason else f'exit code {proc.returncode}'}"
+            )
+        return out
+
+    def close(self) -> None:
+        """Stop a process that was never given its input (the flow could not be read)."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            proc.kill()
+            proc.communicate()
+
+
+def _positions(flow: Flow, raw: bytes) -> Positions:
+    """Graphviz's json0 answer as top-left canvas positions (y down)."""
+    known = flow.by_id
     try:
         result = json.loads(raw)
         height = float(result["bb"].split(",")[3])
-        positions: dict[str, dict[str, int]] = {}
-        for obj in result.get("objects", []):
+        positions: Positions = {}
+        for obj in result.get("objects", ()):
             name, pos = obj.get("name"), obj.get("pos")
-            if name not in flow.by_id or not pos:
+            if name not in known or not pos:
                 continue
-            cx, cy = (float(v) for v in pos.split(","))
+            cx, cy = pos.split(",")
             w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
             positions[name] = {
-                "x": round(cx - w / 2) + MARGIN,
-                "y": round(height - cy - h / 2) + MARGIN,
+                "x": round(float(cx) - w / 2) + MARGIN,
+                "y": round(height - float(cy) - h / 2) + MARGIN,
             }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RenderError(f"could not read Graphviz's layout: {exc}") from None
     if len(positions) != len(flow.nodes):
         raise RenderError("Graphviz's layout is missing some nodes")
     return positions
+
+
+def layout(
+    flow: Flow,
+    *,
+    node_width: int = 200,
+    node_height: int = 64,
+    port_height: int = 20,
+) -> Positions:
+    """Top-left canvas coordinates (pixels, y down) for every node of ``flow``."""
+    if not flow.nodes:
+        return {}
+    return layout_parsed(
+        lambda: flow, node_width=node_width, node_height=node_height, port_height=port_height
+    )
+
+
+def layout_parsed(
+    parse: Callable[[], Flow],
+    *,
+    node_width: int = 200,
+    node_height: int = 64,
+    port_height: int = 20,
+) -> Positions:
+    """``layout(parse())``, with Graphviz started before ``parse`` runs.
+
+    For a server that receives a document: its size check and parsing
+    overlap Graphviz's start-up.  Whatever ``parse`` raises (a malformed or
+    oversized document) is raised unchanged, and Graphviz is stopped.
+    """
+    graphviz = _Graphviz()
+    try:
+        flow = parse()
+        if not flow.nodes:
+            return {}
+        source = _layout_source(flow, node_width, node_height, port_height)
+        return _positions(flow, graphviz.run(source))
+    finally:
+        graphviz.close()

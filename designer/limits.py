@@ -10,6 +10,9 @@ nodes) and far below what would strain the server.
 ``check_flow_size`` walks the raw JSON before it is parsed, so a too-large
 document is refused cheaply, with ``PayloadTooLarge`` (HTTP 413) naming the
 limit, the setting that raises it, and the path of the offending value.
+Every request that carries a flow pays for the walk, so it is one pass that
+only looks at types and lengths; the path is worked out by a second, slower
+walk only once the first has found that something is over a limit.
 """
 
 from __future__ import annotations
@@ -70,8 +73,54 @@ def _path(parts: list[str | int]) -> str:
     return out
 
 
-def _longest_problem(document: Any, max_text: int) -> dict[str, Any] | None:
-    """The first string over ``max_text`` characters or nesting beyond MAX_DEPTH."""
+def _within(container: dict[Any, Any] | list[Any], max_text: int, depth: int) -> bool:
+    """Whether nothing inside ``container`` (itself at ``depth``) is over a limit.
+
+    The hot path of every save: no paths, no allocation, exact type checks
+    first (``json.loads`` makes nothing else), ``isinstance`` for the rest.
+    """
+    if depth >= MAX_DEPTH:
+        return not container  # anything inside would be nested too deep
+    depth += 1
+    if isinstance(container, dict):
+        for key, item in container.items():
+            if type(key) is str and len(key) > max_text:
+                return False
+            kind = type(item)
+            if kind is str:
+                if len(item) > max_text:
+                    return False
+            elif kind is dict or kind is list:
+                if not _within(item, max_text, depth):
+                    return False
+            elif isinstance(item, str | dict | list) and not _value_within(item, max_text, depth):
+                return False
+        return True
+    for item in container:
+        kind = type(item)
+        if kind is str:
+            if len(item) > max_text:
+                return False
+        elif kind is dict or kind is list:
+            if not _within(item, max_text, depth):
+                return False
+        elif isinstance(item, str | dict | list) and not _value_within(item, max_text, depth):
+            return False
+    return True
+
+
+def _value_within(value: Any, max_text: int, depth: int) -> bool:
+    """``_within`` for a value of a subclass of str, dict or list (not from JSON)."""
+    if isinstance(value, str):
+        return len(value) <= max_text
+    return _within(value, max_text, depth)
+
+
+def _locate_problem(document: Any, max_text: int) -> dict[str, Any] | None:
+    """The first string over ``max_text`` characters or nesting beyond MAX_DEPTH, with its path.
+
+    Only called once ``_within`` has found that there is one.
+    """
     stack: list[tuple[Any, list[str | int]]] = [(document, [])]
     while stack:
         value, path = stack.pop()
@@ -111,7 +160,9 @@ def check_flow_size(document: Any, limits: FlowLimits = DEFAULT_LIMITS) -> None:
                 f"(the server's {setting})",
                 details=[{"path": field, "message": f"more than {limit}", "limit": limit}],
             )
-    problem = _longest_problem(document, limits.max_text)
+    if _within(document, limits.max_text, 0):
+        return
+    problem = _locate_problem(document, limits.max_text)
     if problem is not None:
         raise PayloadTooLarge(f"the flow is too large at {problem['path']}: {problem['message']}",
                               details=[problem])  # fmt: skip

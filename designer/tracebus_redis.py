@@ -11,6 +11,14 @@ with back-off and flushes the buffer, in order, when Redis is back (events
 published meanwhile queue behind the buffer so order is kept).  Subscribers
 learn about the outage through ``{"kind": "status", "data": {"bus": "down"}}``
 and ``{"bus": "up"}`` items, and can read the stored events meanwhile.
+
+A Redis that hangs instead of closing its connections (stopped process,
+network partition behind a proxy) raises nothing on a quiet subscription:
+the listener therefore pings Redis after ``HEARTBEAT_S`` of silence and
+counts the subscription as lost when neither that ping nor a ``SUBSCRIBE``
+is answered within ``ANSWER_S``; it then reports ``down`` and reconnects.
+Publishing is bounded by the client's socket timeout (``SOCKET_TIMEOUT_S``)
+and happens off the callback's thread (``designer.web.callbacks``).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -33,6 +42,10 @@ DEFAULT_PREFIX = "designer:trace"
 BUFFER_LIMIT = 10_000
 _RETRY_MIN = 0.1
 _RETRY_MAX = 2.0
+SOCKET_TIMEOUT_S = 2.0  # any one Redis command
+HEARTBEAT_S = 2.0  # a quiet subscription pings Redis this often...
+ANSWER_S = 2.0  # ...and is lost when the ping (or its SUBSCRIBE) is not answered this fast
+_READ_S = 0.5  # one wait for a message
 
 
 class RedisBus:
@@ -45,13 +58,17 @@ class RedisBus:
         buffer_limit: int = BUFFER_LIMIT,
         connect_timeout: float = 0.25,
         ready_timeout: float = 2.0,
+        heartbeat_s: float = HEARTBEAT_S,
+        answer_s: float = ANSWER_S,
     ) -> None:
         self.url = url
         self.prefix = prefix
         self._queue_size = queue_size
         self._ready_timeout = ready_timeout
+        self._heartbeat_s = heartbeat_s
+        self._answer_s = answer_s
         self._client = redis.Redis.from_url(
-            url, socket_connect_timeout=connect_timeout, socket_timeout=2.0
+            url, socket_connect_timeout=connect_timeout, socket_timeout=SOCKET_TIMEOUT_S
         )
         self._lock = threading.Lock()
         self._buffer: deque[tuple[str, str | None, str]] = deque()
@@ -179,10 +196,7 @@ class RedisBus:
             pubsub = self._client.pubsub()
             try:
                 pubsub.subscribe(channel)
-                while not sub.closed:
-                    message = pubsub.get_message(timeout=0.5)
-                    if message is None:
-                        continue
+                for message in self._messages(sub, pubsub):
                     if message["type"] == "subscribe":
                         ready.set()
                         delay = _RETRY_MIN
@@ -207,6 +221,28 @@ class RedisBus:
             finally:
                 with contextlib.suppress(redis.RedisError, OSError):
                     pubsub.close()
+
+    def _messages(self, sub: Subscription, pubsub: Any) -> Any:
+        """The subscription's messages until it is closed; raises when Redis stops answering.
+
+        The ``SUBSCRIBE`` just sent counts as a question awaiting its answer;
+        after ``HEARTBEAT_S`` without a word from Redis a ``PING`` is sent.
+        """
+        heard = asked = time.monotonic()
+        while not sub.closed and not self._stopped.is_set():
+            message = pubsub.get_message(timeout=_READ_S)
+            now = time.monotonic()
+            if message is None:
+                if asked is not None and now - asked > self._answer_s:
+                    raise redis.TimeoutError(
+                        f"Redis did not answer the trace bus within {self._answer_s:g} s"
+                    )
+                if asked is None and now - heard > self._heartbeat_s:
+                    pubsub.ping()
+                    asked = now
+                continue
+            heard, asked = now, None
+            yield message
 
     def close(self) -> None:
         self._stopped.set()

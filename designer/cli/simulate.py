@@ -18,6 +18,11 @@ prints ``{"steps", "visited", "heard", "outcome"}``.  ``--random N --seed S``
 places N calls by random callers and reports coverage and errors;
 ``--replay CALLID`` replays a stored call against its flow's current draft.
 
+A server that requires login (``DESIGNER_AUTH``) wants an API token on its
+``/api`` routes: ``--token`` (or ``DESIGNER_TOKEN``) is sent there as
+``Authorization: Bearer``.  Callbacks never carry it: Sinch authenticates
+them by their signature alone (``--app-key``/``--secret``).
+
 Exit status: 0; 1 when a call hit an error (or a replay differs); 2 for bad
 input, as every ``designer`` command.
 """
@@ -34,7 +39,7 @@ from urllib.parse import quote
 
 import click
 
-from designer.errors import BadRequest, DesignerError, NotFound
+from designer.errors import BadRequest, DesignerError, Forbidden, NotFound, Unauthorized
 from designer.flow import Flow
 from designer.simulator.platform import CALLEE_OUTCOMES, CallSettings, SimulatedCall
 from designer.simulator.script import DEFAULT_TALK_S, Script
@@ -113,6 +118,14 @@ CONTRACT_KEYS = ("steps", "visited", "heard", "outcome")
     default=None,
     help="application secret (base64) to sign callbacks to --url with",
 )
+@click.option(
+    "--token",
+    envvar="DESIGNER_TOKEN",
+    default=None,
+    metavar="TOKEN",
+    help="API token for a server that requires login (designer token create NAME); "
+    "sent on its /api calls only, never with callbacks",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the transcript as JSON")
 @click.option(
     "--random",
@@ -142,6 +155,7 @@ def simulate(
     at: str | None,
     app_key: str | None,
     secret: str | None,
+    token: str | None,
     as_json: bool,
     walks: int | None,
     seed: int,
@@ -153,22 +167,23 @@ def simulate(
     if called is not None and not E164.match(called):
         raise BadRequest(f"--to must be an E.164 number such as +46812345678, not {called!r}")
     pinned = _version(version)
+    token = _token(token)
     if replay_callid is not None:
         if flow is not None:
             raise BadRequest("give either FLOW or --replay CALLID, not both")
-        _exit(_replay(_server(url), replay_callid, as_json))
+        _exit(_replay(_server(url, token), replay_callid, as_json))
     if flow is None:
         raise BadRequest("missing FLOW: a flow file, a stored flow id or an E.164 number")
     script = Script.parse(presses, callee=callee, talk=talk)
     if walks is not None:
-        document = _document(flow, url, pinned)
+        document = _document(flow, url, pinned, token)
         _exit(_random(document, walks, seed, as_json))
     if _is_file(flow):
         if url is not None:
             raise BadRequest("a flow file runs in-process; --url takes a flow id or a number")
         _exit(_file_call(flow, script, caller, called, _start_time(at), as_json))
     if E164.match(flow) and url is not None:
-        _exit(_direct_call(url, flow, script, caller, app_key, secret, as_json))
+        _exit(_direct_call(url, flow, script, caller, app_key, secret, token, as_json))
     body: dict[str, Any] = {"script": list(presses), "callee": callee, "talk": talk,
                             "cli": caller}  # fmt: skip
     if E164.match(flow):
@@ -177,7 +192,7 @@ def simulate(
         body.update(flow=flow, version=pinned)
         if called:
             body["to"] = called
-    _exit(_session_call(_server(url), body, as_json))
+    _exit(_session_call(_server(url, token), body, as_json))
 
 
 # --- the ways to place a call ------------------------------------------------------------
@@ -202,6 +217,7 @@ def _direct_call(
     caller: str,
     app_key: str | None,
     secret: str | None,
+    token: str | None,
     as_json: bool,
 ) -> bool:
     from designer.simulator.script import run
@@ -218,11 +234,19 @@ def _direct_call(
     try:
         call = SimulatedCall(transport, now, settings)
         run(call, script)
-        status, body = transport.get_json(f"/api/calls/{quote(call.callid, safe='@')}")
-        if status == 200 and isinstance(body, dict):  # a designer server: read its trace
-            attach_trace(call.transcript, body.get("events") or [])
     finally:
         transport.close()
+    # A designer server keeps the call's trace: read it back through its API (with the
+    # token; the callbacks above went without, signed if there is a secret).
+    api = _server(url, token)
+    try:
+        status, body = api.get_json(f"/api/calls/{quote(call.callid, safe='@')}")
+    finally:
+        api.close()
+    if status == 200 and isinstance(body, dict):
+        attach_trace(call.transcript, body.get("events") or [])
+    elif status in (401, 403):
+        click.echo(f"note: the call's trace was not read back: {_refusal(status, body)}", err=True)
     return _show(call.transcript.to_dict(), as_json)
 
 
@@ -286,13 +310,42 @@ def _start_time(at: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _server(url: str | None) -> HttpTransport:
-    """The designer server's HTTP API: at ``url``, or the local database in-process."""
-    if url is not None:
-        return HttpTransport.to_url(url)
-    from designer.web import create_app
+def _token(token: str | None) -> str | None:
+    """The API token as given, or None; one that cannot be a header value is refused."""
+    if token is None or not token.strip():
+        return None
+    token = token.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise BadRequest("--token (or DESIGNER_TOKEN) must be an API token, without spaces")
+    return token
 
-    return HttpTransport.to_wsgi(create_app())
+
+def _server(url: str | None, token: str | None = None) -> HttpTransport:
+    """The designer server's HTTP API: at ``url``, or the local database in-process.
+
+    Only ever used for ``/api`` routes, so the token goes on every request.
+    """
+    if url is not None:
+        server = HttpTransport.to_url(url)
+    else:
+        from designer.web import create_app
+
+        server = HttpTransport.to_wsgi(create_app())
+    if token is not None:
+        server.client.headers["Authorization"] = f"Bearer {token}"
+    return server
+
+
+def _refusal(status: int, answer: Any) -> str:
+    """Why the server refused an /api call (401/403), with what to do about it."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    if status == 401:
+        return (
+            f"the server requires login ({message or 'HTTP 401'}); pass an API token with "
+            "--token or DESIGNER_TOKEN (`designer token create NAME` on the server)"
+        )
+    return f"the token's user may not do this ({message or 'HTTP 403'})"
 
 
 def _api(server: HttpTransport, method: str, path: str, body: Any = None) -> dict[str, Any]:
@@ -306,18 +359,22 @@ def _api(server: HttpTransport, method: str, path: str, body: Any = None) -> dic
     message = error.get("message") if isinstance(error, dict) else None
     if status == 0:
         raise DesignerError(f"cannot reach the server: {message}")
+    if status == 401:
+        raise Unauthorized(_refusal(status, answer))
+    if status == 403:
+        raise Forbidden(_refusal(status, answer))
     if status == 404:
         raise NotFound(message or f"{path}: not found")
     raise DesignerError(message or f"{method.upper()} {path} answered HTTP {status}")
 
 
-def _document(flow: str, url: str | None, version: int | str) -> dict[str, Any]:
+def _document(flow: str, url: str | None, version: int | str, token: str | None) -> dict[str, Any]:
     """The flow document ``--random`` walks: a file, a stored flow, or a number's flow."""
     if _is_file(flow):
         loaded = Flow.load(flow)
         _warn_invalid(loaded, flow)
         return loaded.to_dict()
-    server = _server(url)
+    server = _server(url, token)
     if E164.match(flow):
         binding = _api(server, "get", f"/api/numbers/{quote(flow)}")
         flow_id = binding["flow"]

@@ -16,6 +16,11 @@ A notebook cell can ``await`` it directly (Jupyter runs an asyncio loop)::
 Watching one call ends by itself once the call is over (its ``dice``
 event); watching a flow runs until the loop is broken, ``limit`` events
 arrived, or nothing arrived for ``idle_timeout`` seconds.
+
+The server's first frame says the subscription is live (``{"kind":
+"status", "data": {"subscribed": true, ...}}``); ``on_open`` is called when
+it arrives, so a script that starts calls from ``on_open`` (or after
+``LiveFlow.ready()``) cannot start one the watcher misses.
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ def _raise_error_frame(frame: dict[str, Any]) -> None:
     raise (cls or DesignerError)(str(message), details=data)
 
 
+def _subscribed(frame: dict[str, Any]) -> bool:
+    data = frame.get("data")
+    return isinstance(data, dict) and data.get("subscribed") is True
+
+
 def _refused(target: str, status: int, body: bytes) -> DesignerError:
     """The error for a handshake the server answered with an HTTP error (401 without a token...)."""
     try:
@@ -87,8 +97,9 @@ async def live(
     (default: on when watching a call) stops after the call's ``dice``
     event; ``idle_timeout`` stops after that many quiet seconds; ``limit``
     after that many events.  ``include_status`` also yields the bus's
-    ``status`` frames.  ``on_open`` is called once the websocket is open:
-    a flow watcher sees the calls that start after that.
+    ``status`` frames.  ``on_open`` is called once the subscription is
+    live (the server's ``subscribed`` status frame): a flow watcher sees
+    every call that starts after that.
     """
     from websockets.asyncio.client import connect
     from websockets.exceptions import (
@@ -113,8 +124,6 @@ async def live(
         raise _refused(target, exc.response.status_code, bytes(exc.response.body)) from None
     except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
         raise ServerUnreachable(f"cannot open the trace websocket {target}: {exc}") from None
-    if on_open is not None:
-        on_open()
     sent = 0
     try:
         while True:
@@ -136,6 +145,9 @@ async def live(
             kind = frame.get("kind")
             if kind == "error" and "callid" not in frame:
                 _raise_error_frame(frame)
+            if kind == "status" and on_open is not None and _subscribed(frame):
+                on_open()
+                on_open = None  # once
             if kind == "status" and not include_status:
                 continue
             yield frame

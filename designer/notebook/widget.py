@@ -8,7 +8,7 @@ kernel's own loop, so the notebook stays usable -- reads
 ``designer.notebook.live`` and re-draws at most every ``redraw_every``
 seconds; Graphviz runs in a worker thread so the loop never waits on it.
 
-When the websocket opens, the calls already in progress are read from the
+Once the subscription is live, the calls already in progress are read from the
 call log (``calls_in_progress``) and drawn too: the stream of a flow only
 carries what happens after it opened.  ``feed(event)`` applies one event
 (ignoring one it has already applied) and is what the task calls: tests and
@@ -255,8 +255,8 @@ class LiveFlow:
             await asyncio.sleep(self.redraw_every)
 
     async def ready(self, timeout: float = 10.0) -> LiveFlow:
-        """Wait until the watcher is live: the websocket is open and the calls in
-        progress are on the picture, so every call from now on is seen.
+        """Wait until the watcher is live: the server has confirmed the subscription
+        and the calls in progress are on the picture, so every call from now on is seen.
 
         Raises what stopped the watcher if it could not connect.
         """

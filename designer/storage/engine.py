@@ -62,6 +62,7 @@ from designer.errors import (
     NotMigrated,
     StorageUnavailable,
 )
+from designer.storage.deadline import BoundedConnection
 
 ENV_URL = "DESIGNER_DATABASE_URL"
 DEFAULT_URL = "sqlite:///instance/designer.db"
@@ -157,6 +158,11 @@ def make_engine(
         pool_timeout=POOL_TIMEOUT_S,
         pool_recycle=1800,
     )
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # its waits end with the request's time budget (designer.storage.deadline)
+        return BoundedConnection.connect(*cargs, **cparams)
 
     @event.listens_for(engine, "checkin")
     def _idle_from(_dbapi_connection: Any, record: Any) -> None:

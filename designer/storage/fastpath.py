@@ -3,7 +3,8 @@
 Sinch waits at most 5 s for each callback and a busy number sends hundreds a
 second, so the two operations the call engine needs per callback
 (``SqlRepository.load_callback`` and ``record_step``) bypass the ORM and run
-SQL written once per backend on a pooled DB-API connection:
+SQL written once per backend, on connections of their own (``_Connections``:
+a stack, cheaper than a pool checkout; autocommit on PostgreSQL):
 
 - **the read** is one ``SELECT`` outside any explicit transaction (one round
   trip on PostgreSQL, no ``BEGIN``/``COMMIT``): the call, the answer already
@@ -11,9 +12,11 @@ SQL written once per backend on a pooled DB-API connection:
 - **the write** claims the answer (inserted unless one is stored), inserts or
   updates the call and appends the trace events numbered after the ``seq``
   that was read -- all or nothing.  On PostgreSQL that is one statement of
-  data-modifying CTEs sent in autocommit (one round trip, atomic by itself);
-  on SQLite, which has no round trips, a ``BEGIN IMMEDIATE`` transaction of
-  plain statements.
+  data-modifying CTEs (one round trip, atomic by itself; the events travel
+  as one JSON array).  On SQLite, which has one writer at a time, the steps
+  of concurrent callbacks are written together (``designer.storage.
+  groupcommit``): one ``BEGIN IMMEDIATE`` transaction and a fixed handful of
+  statements per batch, under the file's ``WriteLock``.
 
 Concurrency: the answer is claimed by the primary key of
 ``callback_responses`` (two deliveries of one callback: the first wins, the
@@ -26,7 +29,8 @@ backs that check up where a concurrent transaction slips past it (PostgreSQL
 Values go through the models' own column types (SQLite keeps datetimes as
 text in SQLAlchemy's format, so the ORM reads these rows back unchanged),
 JSON is serialised once, and driver errors become ``designer.errors`` like
-everywhere else in ``designer.storage``.
+everywhere else in ``designer.storage``; a connection found dropped renews
+all of them, and a read is then tried once more.
 """
 
 from __future__ import annotations
@@ -403,10 +407,15 @@ class CallbackStatements:
         """Each step's outcome (None: to be written), and the steps to write, in order."""
         keys = _padded(list(dict.fromkeys((s.callid, s.key) for s in batch)))
         callids = _padded(list(dict.fromkeys(s.callid for s in batch)))
-        cursor.execute(_sqlite_answers_sql(len(keys)), [v for k in keys for v in k])
-        answers: dict[tuple[str, str], Any] = {(r[0], r[1]): r[2] for r in cursor.fetchall()}
-        cursor.execute(_sqlite_calls_sql(len(callids)), callids)
-        last_seq: dict[str, int] = dict(cursor.fetchall())  # of the calls that exist
+        cursor.execute(_sqlite_check_sql(len(keys), len(callids)),
+                       [v for k in keys for v in k] + callids)  # fmt: skip
+        answers: dict[tuple[str, str], Any] = {}
+        last_seq: dict[str, int] = {}  # of the calls that exist
+        for is_call, callid, key, value in cursor.fetchall():
+            if is_call:
+                last_seq[callid] = value
+            else:
+                answers[(callid, key)] = value
         outcomes: list[Any] = []
         written: list[_SqliteStep] = []
         for step in batch:
@@ -523,19 +532,14 @@ def _padded(values: list[Any]) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _sqlite_answers_sql(keys: int) -> str:
+def _sqlite_check_sql(keys: int, callids: int) -> str:
+    """One query for a batch: the answers already stored, and the calls with their last seq."""
     pairs = ", ".join(["(?, ?)"] * keys)
-    return (
-        f"SELECT callid, {_q('key')}, response FROM {_RESPONSES}"
-        f" WHERE (callid, {_q('key')}) IN (VALUES {pairs})"
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _sqlite_calls_sql(callids: int) -> str:
     marks = ", ".join("?" * callids)
     return (
-        f"SELECT c.callid, (SELECT coalesce(max(e.seq), 0) FROM {_EVENTS} e"
+        f"SELECT 0, callid, {_q('key')}, response FROM {_RESPONSES}"
+        f" WHERE (callid, {_q('key')}) IN (VALUES {pairs})"
+        f" UNION ALL SELECT 1, c.callid, NULL, (SELECT coalesce(max(e.seq), 0) FROM {_EVENTS} e"
         f" WHERE e.callid = c.callid) FROM {_CALLS.name} c WHERE c.callid IN ({marks})"
     )
 
@@ -636,7 +640,12 @@ class _Connections:
 
 def _close(held: _Held) -> None:
     try:
-        held.fairy.close()
+        if held.lost or getattr(held.dbapi, "closed", False):
+            # gone already: a plain close would first roll back on it, fail, and log an ERROR
+            held.dbapi.close()
+            held.fairy.invalidate()
+        else:
+            held.fairy.close()
     except Exception as exc:  # already broken: nothing more to release
         log.debug("closing a hot-path connection: %s", exc)
 

@@ -37,6 +37,7 @@ from designer import engine as eng
 from designer import signing
 from designer.errors import BadRequest, DesignerError, NotFound, SignatureInvalid
 from designer.repository import CallEvent
+from designer.storage.deadline import time_budget
 from designer.tracebus import Subscription, TraceBus, open_bus
 from designer.web.extensions import DesignerState, designer_state
 
@@ -259,6 +260,13 @@ def _parse(body: bytes) -> tuple[Any, BadRequest | None]:
 
 
 def handle_callback(channel: str | None) -> Response:
+    # Every database wait of this callback ends within the budget, so that even a
+    # hung database gets the caller a (safe) answer in time: designer.storage.deadline.
+    with time_budget(current_app.config["CALLBACK_BUDGET_MS"] / 1000):
+        return _handle_callback(channel)
+
+
+def _handle_callback(channel: str | None) -> Response:
     body = request.get_data(cache=True)
     payload, malformed = _parse(body)
     try:

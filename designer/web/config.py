@@ -69,6 +69,10 @@ SETTINGS: dict[str, Setting] = {
     "MAX_FLOW_NOTES": Setting(1000, int, "largest number of canvas notes in a flow (413 above)"),
     "MAX_TEXT_CHARS": Setting(10000, int, "longest text anywhere in a flow (413 above)"),
     "HEALTH_TIMEOUT_MS": Setting(1500, int, "how long /healthz waits for the database or Redis"),
+    "CALLBACK_BUDGET_MS": Setting(
+        3000, int, "how long a Sinch callback may wait for the database in total before it is "
+        "answered with safe SVAML (Sinch waits 5 s)",
+    ),
 }  # fmt: skip
 
 _TRUE = {"1", "true", "yes", "on"}

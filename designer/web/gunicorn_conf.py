@@ -28,6 +28,12 @@ Why these values:
   is ``DESIGNER_TRUSTED_PROXIES``.
 - no ``preload_app``: each worker opens its own database pool and Redis
   connections after the fork.
+- graceful stop (``post_worker_init``, ``worker_exit``; see
+  ``designer.web.lifecycle``): on SIGTERM a worker stops accepting, the
+  callbacks in flight get their answers, open trace websockets are closed
+  with 1001 within a second (instead of holding the worker until
+  ``graceful_timeout``), and queued trace events are flushed to Redis
+  before the process exits.
 
 Login is required under gunicorn unless ``DESIGNER_AUTH=off`` (see
 docs/deployment.md): it usually sits behind nginx on a loopback address,
@@ -37,6 +43,8 @@ so the bind address says nothing about who can reach it.
 from __future__ import annotations
 
 import os
+import signal
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -70,3 +78,30 @@ access_log_format = (
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+# --- graceful stop (designer.web.lifecycle) ---------------------------------------------
+
+
+def post_worker_init(worker: Any) -> None:
+    """Chain the app's "stopping" flag onto the worker's SIGTERM handler."""
+    from designer.web.lifecycle import begin_shutdown
+
+    gunicorn_handler = worker.handle_exit
+
+    def handle_exit(sig: int, frame: Any) -> None:
+        gunicorn_handler(sig, frame)  # stop accepting; finish the requests in flight
+        begin_shutdown(worker.wsgi)  # trace websockets close themselves
+
+    signal.signal(signal.SIGTERM, handle_exit)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn: no EINTR in active requests
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Flush queued trace events to Redis and close connections before the process ends."""
+    wsgi = getattr(worker, "wsgi", None)
+    if wsgi is None or not hasattr(wsgi, "extensions"):
+        return
+    from designer.web.lifecycle import finish_shutdown
+
+    finish_shutdown(wsgi)

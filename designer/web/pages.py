@@ -3,7 +3,8 @@
 Each page is a small server-rendered shell (Jinja, autoescaped) that loads the
 editor bundle built from ``static/src`` into ``static/dist`` (``make editor``);
 the bundle then talks to the REST API.  Nothing user-supplied is ever marked
-safe: ids and names reach the page only through escaped attributes and text.
+safe: ids and names reach the page only through escaped attributes and text,
+and the page policy of ``designer.web.headers`` lets no inline script run.
 
 The bundle is served under ``/assets/`` (Flask's own ``/static/`` belongs to
 the app).  When it has not been built, every page answers 503 with a page
@@ -35,22 +36,6 @@ DEFAULT_DIST = Path(__file__).resolve().parents[2] / "static" / "dist"
 BUNDLE_FILES = ("editor.js", "editor.css")
 YEAR = 365 * 24 * 3600
 
-# Defence in depth for the pages: even if some text were ever rendered
-# unescaped, no inline or foreign script could run.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",  # React Flow positions nodes with style attributes
-        "img-src 'self' data:",
-        "connect-src 'self' ws: wss:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
-)
-
 
 def dist_dir() -> Path:
     """Where the built bundle is: ``EDITOR_DIST`` from the config, else ``static/dist``."""
@@ -77,10 +62,10 @@ def _page(template: str, status: int = 200, **context: Any) -> Response | tuple[
 
 @bp.after_request
 def _page_headers(response: Response) -> Response:
+    # Pages carry the CSRF token and the signed-in user: never cached.  The
+    # security headers (CSP and the rest) are set for every response in one
+    # place, ``designer.web.headers``.
     if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

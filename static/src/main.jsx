@@ -9,6 +9,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { EditorPage } from './editor/EditorPage.jsx';
+import { loadAccess } from './lib/access.js';
+import { api } from './lib/api.js';
 import { CallsPage } from './pages/CallsPage.jsx';
 import { FlowsPage } from './pages/FlowsPage.jsx';
 import { ToastProvider } from './ui/Toasts.jsx';
@@ -22,6 +24,7 @@ const PAGES = {
 const el = document.getElementById('app');
 const page = PAGES[el?.dataset.page];
 if (el && page) {
+  loadAccess(api); // who is signed in and what they may do, asked once, while the page loads
   createRoot(el).render(
     <StrictMode>
       <ToastProvider>{page(el)}</ToastProvider>

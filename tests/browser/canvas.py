@@ -58,10 +58,34 @@ def _center(locator: Any) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+# React Flow pans the canvas while a connection is dragged within this many
+# pixels of its edge (``calcAutoPan`` in @xyflow/system): a drop there lands
+# wherever the canvas has scrolled to, not on the card that was under it.
+AUTO_PAN_EDGE = 40
+
+
+def _drop_point(page: Any, target: str) -> tuple[float, float]:
+    """A point on ``target``'s card, clear of the canvas edge where React Flow auto-pans."""
+    pane = page.locator('[data-testid="canvas"] .react-flow').bounding_box()
+    box = node(page, target).bounding_box()
+    assert pane and box, f"canvas or node {target!r} not visible"
+    margin = AUTO_PAN_EDGE + 4
+    left = max(box["x"], pane["x"] + margin)
+    right = min(box["x"] + box["width"], pane["x"] + pane["width"] - margin)
+    top = max(box["y"], pane["y"] + margin)
+    bottom = min(box["y"] + box["height"], pane["y"] + pane["height"] - margin)
+    assert left < right and top < bottom, (
+        f"node {target!r} is too close to the canvas edge to drop a connection on it "
+        "(the canvas would pan under the pointer): place it further inside"
+    )
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    return min(max(cx, left), right), min(max(cy, top), bottom)
+
+
 def connect(page: Any, source: str, port_name: str, target: str) -> None:
     """Drag from a node's port handle and drop onto the target node's card."""
     sx, sy = _center(port(page, source, port_name))
-    tx, ty = _center(node(page, target))
+    tx, ty = _drop_point(page, target)
     page.mouse.move(sx, sy)
     page.mouse.down()
     steps = 12

@@ -61,7 +61,7 @@ def test_build_a_flow_by_dragging_and_connecting(page: Any, api: httpx.Client) -
     expect(page.get_by_test_id("publish")).to_be_disabled()
     screenshot(page, "editor-dead-end")
 
-    drag_from_palette(page, "hangup", *beside(page, "say", dx=120, dy=170))
+    drag_from_palette(page, "hangup", *beside(page, "say", dx=40, dy=170))
     expect(node(page, "hangup")).to_be_visible()
     connect(page, "say", "next", "hangup")
     expect(edge(page, "say", "next")).to_be_visible()

@@ -41,13 +41,21 @@ def pie(callid, value, stamp):
 
 
 def receive(ws, count, timeout=15.0):
+    """The next ``count`` trace events (status frames, which have no callid, are skipped)."""
     frames = []
     deadline = time.monotonic() + timeout
     while len(frames) < count and time.monotonic() < deadline:
         data = ws.receive(timeout=0.2)
-        if data is not None:
+        if data is not None and json.loads(data)["kind"] != "status":
             frames.append(json.loads(data))
     return frames
+
+
+def subscribed(ws, timeout=5.0):
+    """Wait for the frame that says the subscription is live; return its data."""
+    frame = json.loads(ws.receive(timeout=timeout) or "null")
+    assert frame and frame["kind"] == "status" and frame["data"]["subscribed"], frame
+    return frame["data"]
 
 
 def test_call_stream_sends_backlog_then_live(server, repo):
@@ -55,6 +63,7 @@ def test_call_stream_sends_backlog_then_live(server, repo):
     stored = [e.to_dict() for e in repo.list_events("ws-1")]
     ws = Client.connect(f"ws://{server}/ws/traces?call=ws-1")
     try:
+        assert subscribed(ws) == {"subscribed": True, "call": "ws-1"}
         backlog = receive(ws, len(stored))
         assert backlog == stored
         post(server, pie("ws-1", "1", "2026-11-25T10:00:05Z"))
@@ -72,7 +81,7 @@ def test_call_stream_sends_backlog_then_live(server, repo):
 def test_flow_stream_sends_live_events_of_every_call(server, repo, support_flow):
     ws = Client.connect(f"ws://{server}/ws/traces?flow={support_flow}")
     try:
-        time.sleep(0.1)
+        assert subscribed(ws) == {"subscribed": True, "flow": support_flow}
         post(server, ice("ws-a"))
         post(server, ice("ws-b"))
         expected = len(repo.list_events("ws-a")) + len(repo.list_events("ws-b"))

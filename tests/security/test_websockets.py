@@ -78,6 +78,8 @@ def test_a_viewer_watches_calls_live(served, clock: Clock) -> None:
     host, people, flow_id = served()
     ws = _connect(host, f"flow={flow_id}", people["viewer"].bearer)
     try:
+        first = json.loads(ws.receive(timeout=5) or "null")
+        assert first and first["data"]["subscribed"], first  # live: the call cannot be missed
         response = httpx.post(f"http://{host}/voice/callback", json={
             "event": "ice", "callid": "watched-1", "timestamp": "2026-11-25T10:00:00Z",
             "cli": "+46701234567", "to": {"type": "number", "endpoint": LINE},

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, make_response, url_for
 
 from designer.errors import BadRequest, FlowInvalid
 from designer.flow import Flow
-from designer.layout import layout
+from designer.layout import layout_parsed
 from designer.limits import FlowLimits, check_flow_size
 from designer.web.api.preconditions import expected_revision, with_etag
 from designer.web.api.representations import (
@@ -136,7 +136,8 @@ def validate_document(body: Any) -> Any:
     errors=[503],
 )
 def layout_document(body: Any) -> Any:
-    return jsonify(layout(parse_flow(body)))
+    # Graphviz starts while the document is checked and parsed (designer.layout).
+    return jsonify(layout_parsed(lambda: parse_flow(body)))
 
 
 @bp.get("/<flow_id>")
@@ -220,8 +221,8 @@ def validate_flow(flow_id: str) -> Any:
     errors=[404, 503],
 )
 def layout_flow(flow_id: str) -> Any:
-    record = designer_state().repo.get_flow(flow_id)
-    return jsonify(layout(Flow.from_dict(record.document)))
+    repo = designer_state().repo
+    return jsonify(layout_parsed(lambda: Flow.from_dict(repo.get_flow(flow_id).document)))
 
 
 def _filename(name: str, fallback: str) -> str:

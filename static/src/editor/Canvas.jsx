@@ -187,8 +187,8 @@ export function Canvas({
   const selEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
 
   const noteHandlers = useMemo(
-    () => ({ onText: onNoteText, onColor: onNoteColor, onResize: onNoteResize, onEditEnd }),
-    [onNoteText, onNoteColor, onNoteResize, onEditEnd],
+    () => ({ onText: onNoteText, onColor: onNoteColor, onResize: onNoteResize, onEditEnd, readOnly }),
+    [onNoteText, onNoteColor, onNoteResize, onEditEnd, readOnly],
   );
 
   const connectedBy = useMemo(() => {
@@ -284,6 +284,7 @@ export function Canvas({
         height: size.height,
         measured: measured.current.get(id),
         deletable: false,
+        draggable: !readOnly,
         zIndex: -1,
         className: 'rf-note-node',
         dragHandle: '.note-bar',

@@ -1,6 +1,8 @@
 // "Connect to Sinch": the callback URL to paste into the Sinch dashboard,
 // the steps to get there, and the phone numbers bound to this flow (bind one
-// with PUT /api/numbers/<e164>, unbind with DELETE).
+// with PUT /api/numbers/<e164>, unbind with DELETE).  Binding and unbinding
+// need the publisher role: anyone else sees the bindings and why they
+// cannot change them.
 
 import { useCallback, useEffect, useState } from 'react';
 import { Check, Copy, ExternalLink, LoaderCircle, Phone, Trash2 } from 'lucide-react';
@@ -9,6 +11,7 @@ import { api, ApiError, callbackUrl } from '../lib/api.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 import { useToast } from '../ui/Toasts.jsx';
+import { useAccess } from '../ui/useAccess.js';
 
 const E164 = /^\+[1-9][0-9]{1,14}$/;
 
@@ -101,6 +104,7 @@ function NumberBindings({ flowId, latestVersion }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const notify = useToast();
+  const cannotBind = useAccess().why('publish', 'binding phone numbers');
 
   const reload = useCallback(async () => {
     try {
@@ -169,16 +173,22 @@ function NumberBindings({ flowId, latestVersion }) {
                 {b.version ? `version ${b.version}` : 'latest version'}
                 {b.application ? ` · app ${b.application}` : ''}
               </span>
-              <button type="button" className="btn btn-ghost btn-small btn-danger" onClick={() => unbind(b.number)} title={`Unbind ${b.number}`}>
-                <Trash2 size={14} /> Unbind
-              </button>
+              {!cannotBind && (
+                <button type="button" className="btn btn-ghost btn-small btn-danger" onClick={() => unbind(b.number)} title={`Unbind ${b.number}`}>
+                  <Trash2 size={14} /> Unbind
+                </button>
+              )}
             </li>
           ))}
         </ul>
       ) : (
         <p className="muted small">No number rings this flow yet.</p>
       )}
-      {latestVersion ? (
+      {cannotBind ? (
+        <p className="lock-notice small" data-testid="bind-locked">
+          {cannotBind}
+        </p>
+      ) : latestVersion ? (
         <form className="bind-form" onSubmit={bind} data-testid="bind-form">
           <label className="field field-inline">
             <span className="field-label">Number</span>

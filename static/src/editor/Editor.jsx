@@ -7,6 +7,11 @@
 // to the history; nothing about the flow is kept in the DOM or in React Flow.
 // What the views draw on the canvas are overlays derived from their state
 // (lib/trace.js, lib/heat.js, lib/diffview.js), never edits of the document.
+//
+// The canvas is read-only while it shows a published version, and for a
+// user whose role may not change flows (a viewer: GET /api/me); buttons for
+// what the role may not do (publish, roll back, bind numbers for an editor)
+// are disabled with the reason.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
@@ -25,6 +30,7 @@ import { typeOf } from '../lib/registry.js';
 import { searchNodes } from '../lib/summary.js';
 import { liveOverlay, pathOf, pathOverlay } from '../lib/trace.js';
 import { useToast } from '../ui/Toasts.jsx';
+import { useAccess } from '../ui/useAccess.js';
 import { Canvas, GHOST_PREFIX } from './Canvas.jsx';
 import { CallPathBanner, CompareBanner, HeatBar, LiveBar } from './CanvasBars.jsx';
 import { ConnectDialog } from './ConnectDialog.jsx';
@@ -79,7 +85,9 @@ function writeClipboard(clip) {
 export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverDoc, etag, publicUrl = null, callId = null }) {
   const history = useDocument(initialDoc);
   const { doc, commit } = history;
-  const save = useAutosave(flowId, doc, serverDoc, etag);
+  const access = useAccess();
+  const canEdit = access.can.edit;
+  const save = useAutosave(flowId, doc, serverDoc, etag, { enabled: canEdit });
   const validation = useValidation(doc);
   const markers = useMemo(() => placeMarkers(validation.findings, doc), [validation.findings, doc]);
   const rf = useReactFlow();
@@ -102,11 +110,14 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   const heat = useHeat(flowId);
   const [callPath, setCallPath] = useState(callId ? { callid: callId, call: null, path: pathOf([]), error: null } : null);
 
-  // A published version shown for a comparison is read-only; otherwise the draft.
+  // A published version shown for a comparison is read-only; otherwise the draft,
+  // read-only too for a user whose role may not change flows.
   const compare = versions.compare;
   const viewing = compare?.status === 'ready' ? compare.toDoc : null;
   const shown = viewing ?? doc;
-  const readOnly = Boolean(viewing);
+  const viewingVersion = Boolean(viewing);
+  const lockReason = access.why('edit', 'changing flows');
+  const readOnly = viewingVersion || !canEdit;
   // Keep the selection to things that still exist (after undo, delete...).
   useEffect(() => {
     const ids = new Set(doc.nodes.map((n) => n.id));
@@ -362,7 +373,9 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
 
   // --- publish and conflicts ---------------------------------------------------------
 
-  const blocker = publishBlocker(markers, { saveState: save.state.status, checkError: validation.error });
+  const blocker =
+    access.why('publish', 'publishing') ??
+    publishBlocker(markers, { saveState: save.state.status, checkError: validation.error });
 
   const publish = useCallback(
     async (comment) => {
@@ -537,7 +550,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       case 'escape':
         if (quickAdd) setQuickAdd(null);
         else if (search) setSearch(null);
-        else if (!dialog && readOnly) versions.close();
+        else if (!dialog && viewingVersion) versions.close();
         else if (!dialog) select({});
         break;
       default:
@@ -562,7 +575,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       id: 'node',
       label: 'Properties',
       render: () =>
-        readOnly ? (
+        viewingVersion ? (
           <div className="panel-pad panel-empty">
             <Eye size={28} className="muted" />
             <p>The canvas shows version {compare.to}, which cannot be edited.</p>
@@ -571,7 +584,14 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             </button>
           </div>
         ) : (
-          <Inspector doc={doc} reg={reg} selection={selection} markers={markers} actions={actions} />
+          <Inspector
+            doc={doc}
+            reg={reg}
+            selection={selection}
+            markers={markers}
+            actions={actions}
+            lockReason={canEdit ? null : lockReason}
+          />
         ),
     },
     {
@@ -595,7 +615,9 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     {
       id: 'flow',
       label: 'Flow',
-      render: () => <FlowSettings doc={doc} reg={reg} flowId={flowId} record={record} actions={actions} />,
+      render: () => (
+        <FlowSettings doc={doc} reg={reg} flowId={flowId} record={record} actions={actions} lockReason={canEdit ? null : lockReason} />
+      ),
     },
     {
       id: 'versions',
@@ -625,11 +647,11 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     () => ({
       heat: heat.on && heat.stats ? heatOverlay(heat.stats, shown) : null,
       diff: compare?.status === 'ready' ? diffOverlay(compare.diff, shown, compare.fromDoc) : null,
-      call: callPath?.call && !readOnly ? pathOverlay(doc, callPath.path) : null,
-      test: test.session && !readOnly ? pathOverlay(doc, test.path) : null,
-      live: live.on && !readOnly ? liveOverlay(live.state) : null,
+      call: callPath?.call && !viewingVersion ? pathOverlay(doc, callPath.path) : null,
+      test: test.session && !viewingVersion ? pathOverlay(doc, test.path) : null,
+      live: live.on && !viewingVersion ? liveOverlay(live.state) : null,
     }),
-    [heat.on, heat.stats, shown, compare, callPath, readOnly, doc, test.session, test.path, live.on, live.state],
+    [heat.on, heat.stats, shown, compare, callPath, viewingVersion, doc, test.session, test.path, live.on, live.state],
   );
   const layers = useMemo(() => {
     const out = {};
@@ -670,6 +692,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
           validation={validation}
           blocker={blocker}
           readOnly={readOnly}
+          lockReason={viewingVersion || canEdit ? null : lockReason}
           live={live}
           heat={heat}
           onName={(name) => actions.setMeta({ name })}
@@ -704,7 +727,15 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
           }}
         />
         <div className="editor-body">
-          <Palette reg={reg} hasStart={hasStart} onAdd={addFromPalette} readOnly={readOnly} />
+          <Palette
+            reg={reg}
+            hasStart={hasStart}
+            onAdd={addFromPalette}
+            readOnly={readOnly}
+            reason={
+              viewingVersion ? 'A published version cannot be edited: go back to the draft to add steps.' : lockReason
+            }
+          />
           <div className="canvas-wrap">
             <div className="canvas-banners">
               <CompareBanner compare={compare} onClose={versions.close} />
@@ -729,7 +760,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             <Canvas
               doc={shown}
               reg={reg}
-              markers={readOnly ? EMPTY_MARKERS : markers}
+              markers={viewingVersion ? EMPTY_MARKERS : markers}
               selection={selection}
               dimmed={dimmed}
               overlays={layers}

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 
+import { loadAccess } from '../lib/access.js';
 import { api } from '../lib/api.js';
 import { normalize } from '../lib/document.js';
 import { indexRegistry } from '../lib/registry.js';
@@ -18,7 +19,9 @@ export function EditorPage({ flowId, publicUrl = null }) {
     let cancelled = false;
     (async () => {
       try {
-        const [nodes, flow] = await Promise.all([api.nodes(), api.getFlow(flowId)]);
+        // What the user may do is known before the editor opens: a viewer's
+        // canvas is read-only from the first frame, and nothing is ever saved.
+        const [nodes, flow] = await Promise.all([api.nodes(), api.getFlow(flowId), loadAccess(api)]);
         const serverDoc = normalize(flow.data.document);
         const initialDoc = await placeUnpositioned(serverDoc);
         if (!cancelled) {

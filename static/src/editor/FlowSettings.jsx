@@ -1,8 +1,10 @@
-// Flow-wide settings (name, default locale, description) and exports.
+// Flow-wide settings (name, default locale, description) and exports; the
+// settings disabled, with the reason, for a user whose role may not edit.
 
 import { Download } from 'lucide-react';
 
 import { api } from '../lib/api.js';
+import { LockNotice } from './Inspector.jsx';
 
 const EXPORTS = [
   ['json', 'Flow document (JSON)'],
@@ -11,9 +13,11 @@ const EXPORTS = [
   ['dot', 'Graphviz source (DOT)'],
 ];
 
-export function FlowSettings({ doc, reg, flowId, record, actions }) {
+export function FlowSettings({ doc, reg, flowId, record, actions, lockReason = null }) {
   return (
     <div className="panel-pad">
+      <LockNotice reason={lockReason} />
+      <fieldset className="inspector-fields" disabled={Boolean(lockReason)}>
       <div className="field">
         <label className="field-label" htmlFor="flow-name">
           Name<span className="req">*</span>
@@ -57,6 +61,7 @@ export function FlowSettings({ doc, reg, flowId, record, actions }) {
           onBlur={actions.seal}
         />
       </div>
+      </fieldset>
       <h4 className="section-title">Export the saved draft</h4>
       <ul className="export-list">
         {EXPORTS.map(([format, label]) => (

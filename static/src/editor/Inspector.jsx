@@ -1,9 +1,11 @@
 // The property panel of the selected node, generated from its registry type:
 // id and label, one field per parameter (with the registry's limits as
-// inline errors), and its ports with where each one leads.
+// inline errors), and its ports with where each one leads.  For a user whose
+// role may not edit (`lockReason`) the same panel is shown with every field
+// disabled (one disabled <fieldset>), so the step can still be read in full.
 
 import { useEffect, useState } from 'react';
-import { CircleAlert, Copy, MousePointerClick, Trash2, TriangleAlert } from 'lucide-react';
+import { CircleAlert, Copy, Lock, MousePointerClick, Trash2, TriangleAlert } from 'lucide-react';
 
 import { edgeFrom, findNode } from '../lib/document.js';
 import { checkParams } from '../lib/params.js';
@@ -11,12 +13,32 @@ import { portsOf, typeOf } from '../lib/registry.js';
 import { TypeIcon } from '../ui/icons.jsx';
 import { ParamField } from './fields.jsx';
 
-export function Inspector({ doc, reg, selection, markers, actions }) {
+/** The line at the top of a read-only panel: why nothing here can be changed. */
+export function LockNotice({ reason }) {
+  if (!reason) return null;
+  return (
+    <p className="lock-notice" data-testid="lock-notice">
+      <Lock size={14} /> <span>{reason}</span>
+    </p>
+  );
+}
+
+export function Inspector({ doc, reg, selection, markers, actions, lockReason = null }) {
   const count = selection.nodes.length + selection.notes.length + selection.edges.length;
   if (selection.nodes.length === 1 && count === 1) {
     const node = findNode(doc, selection.nodes[0]);
     if (node) {
-      return <NodeInspector key={node.id} node={node} doc={doc} reg={reg} marker={markers.nodes[node.id]} actions={actions} />;
+      return (
+        <NodeInspector
+          key={node.id}
+          node={node}
+          doc={doc}
+          reg={reg}
+          marker={markers.nodes[node.id]}
+          actions={actions}
+          lockReason={lockReason}
+        />
+      );
     }
   }
   if (count > 1 || selection.edges.length || selection.notes.length) {
@@ -28,7 +50,8 @@ export function Inspector({ doc, reg, selection, markers, actions }) {
     return (
       <div className="panel-pad">
         <h3 className="panel-title">{parts.join(', ')} selected</h3>
-        <div className="actions actions-left">
+        <LockNotice reason={lockReason} />
+        <div className="actions actions-left" hidden={Boolean(lockReason)}>
           {(selection.nodes.length > 0 || selection.notes.length > 0) && (
             <button type="button" className="btn btn-small" onClick={actions.duplicateSelection}>
               <Copy size={14} /> Duplicate
@@ -44,16 +67,25 @@ export function Inspector({ doc, reg, selection, markers, actions }) {
   return (
     <div className="panel-pad panel-empty">
       <MousePointerClick size={28} className="muted" />
-      <p>Select a step to edit its properties.</p>
-      <p className="muted small">
-        Drag steps from the palette onto the canvas, then drag from a port on the right of a step
-        to the step that should follow. Press <kbd>?</kbd> for shortcuts.
-      </p>
+      {lockReason ? (
+        <>
+          <p>Select a step to see its properties.</p>
+          <LockNotice reason={lockReason} />
+        </>
+      ) : (
+        <>
+          <p>Select a step to edit its properties.</p>
+          <p className="muted small">
+            Drag steps from the palette onto the canvas, then drag from a port on the right of a step
+            to the step that should follow. Press <kbd>?</kbd> for shortcuts.
+          </p>
+        </>
+      )}
     </div>
   );
 }
 
-function NodeInspector({ node, doc, reg, marker, actions }) {
+function NodeInspector({ node, doc, reg, marker, actions, lockReason }) {
   const typeDef = typeOf(reg, node.type);
   const problems = checkParams(typeDef, node.data);
   const ports = portsOf(typeDef, node.data);
@@ -70,7 +102,7 @@ function NodeInspector({ node, doc, reg, marker, actions }) {
           <div className="muted small">{typeDef?.svaml ? `SVAML ${typeDef.svaml}` : typeDef ? `${typeDef.kind} step` : 'not in the registry'}</div>
         </div>
         <div className="inspector-tools">
-          {typeDef?.kind !== 'start' && (
+          {typeDef?.kind !== 'start' && !lockReason && (
             <>
               <button type="button" className="icon-btn" onClick={actions.duplicateSelection} title="Duplicate (Ctrl+D)" aria-label="Duplicate step">
                 <Copy size={16} />
@@ -83,6 +115,7 @@ function NodeInspector({ node, doc, reg, marker, actions }) {
         </div>
       </div>
       {typeDef?.description && <p className="inspector-desc">{typeDef.description}</p>}
+      <LockNotice reason={lockReason} />
 
       {marker?.findings?.length > 0 && (
         <ul className="inspector-findings">
@@ -97,6 +130,7 @@ function NodeInspector({ node, doc, reg, marker, actions }) {
         </ul>
       )}
 
+      <fieldset className="inspector-fields" disabled={Boolean(lockReason)}>
       <section className="inspector-section">
         <IdField node={node} actions={actions} />
         <div className="field">
@@ -168,6 +202,7 @@ function NodeInspector({ node, doc, reg, marker, actions }) {
           </div>
         </section>
       )}
+      </fieldset>
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { NodeResizeControl } from '@xyflow/react';
 import { NOTE_COLORS } from '../lib/document.js';
 
 function NoteNodeView({ data, selected }) {
-  const { note, onText, onColor, onResize, onEditEnd } = data;
+  const { note, onText, onColor, onResize, onEditEnd, readOnly = false } = data;
   const [text, setText] = useState(note.text ?? '');
   // Follow undo/redo and other outside changes of the text.
   useEffect(() => setText(note.text ?? ''), [note.text]);
@@ -16,16 +16,18 @@ function NoteNodeView({ data, selected }) {
       className={`note note-${NOTE_COLORS.includes(note.color) ? note.color : 'yellow'}${selected ? ' is-selected' : ''}`}
       data-note-id={note.id}
     >
-      <NodeResizeControl
-        minWidth={140}
-        minHeight={80}
-        position="bottom-right"
-        className="note-resize"
-        onResizeEnd={(_, p) => onResize(note.id, p)}
-      />
+      {!readOnly && (
+        <NodeResizeControl
+          minWidth={140}
+          minHeight={80}
+          position="bottom-right"
+          className="note-resize"
+          onResizeEnd={(_, p) => onResize(note.id, p)}
+        />
+      )}
       <div className="note-bar">
         <span className="note-grip" aria-hidden="true" />
-        {selected && (
+        {selected && !readOnly && (
           <div className="note-colors nodrag">
             {NOTE_COLORS.map((c) => (
               <button
@@ -42,8 +44,9 @@ function NoteNodeView({ data, selected }) {
       <textarea
         className="note-text nodrag nowheel"
         value={text}
-        placeholder="Write a note…"
+        placeholder={readOnly ? '' : 'Write a note…'}
         aria-label="Note text"
+        readOnly={readOnly}
         maxLength={5000}
         onChange={(ev) => {
           setText(ev.target.value);

@@ -1,5 +1,7 @@
 // The node palette, generated from the registry and grouped by category.
 // Drag a type onto the canvas, or click it to add it after the selected node.
+// Read-only (a published version shown, or a role that may not edit): every
+// entry is disabled and says why (`reason`).
 
 import { useMemo, useState } from 'react';
 import { Search } from 'lucide-react';
@@ -8,7 +10,7 @@ import { categoryTitle } from '../lib/registry.js';
 import { TypeIcon } from '../ui/icons.jsx';
 import { DRAG_TYPE } from './Canvas.jsx';
 
-export function Palette({ reg, hasStart, onAdd, readOnly = false }) {
+export function Palette({ reg, hasStart, onAdd, readOnly = false, reason = null }) {
   const [filter, setFilter] = useState('');
   const groups = useMemo(() => {
     const q = filter.trim().toLowerCase();
@@ -27,7 +29,7 @@ export function Palette({ reg, hasStart, onAdd, readOnly = false }) {
   }, [reg, filter]);
 
   return (
-    <aside className="palette" aria-label="Node palette">
+    <aside className={`palette${readOnly ? ' is-read-only' : ''}`} aria-label="Node palette">
       <div className="palette-search">
         <Search size={15} className="palette-search-icon" />
         <input
@@ -54,7 +56,7 @@ export function Palette({ reg, hasStart, onAdd, readOnly = false }) {
                   data-palette-type={t.type}
                   title={
                     readOnly
-                      ? 'A published version cannot be edited: go back to the draft to add steps.'
+                      ? (reason ?? 'The flow cannot be edited here.')
                       : disabled
                         ? 'A flow has exactly one incoming-call node.'
                         : `${t.description}\nDrag onto the canvas, or click to add.`

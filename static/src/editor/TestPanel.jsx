@@ -3,6 +3,7 @@
 // Keys (clicked, or typed while the keypad has focus) sound their DTMF tones
 // and go to the simulated call; prompts are shown and read aloud; the path
 // the call takes lights up on the canvas; the outcome is one sentence.
+// Test calls run the simulator, which needs the editor role.
 
 import { useEffect, useRef, useState } from 'react';
 import {
@@ -28,6 +29,7 @@ import {
 import { KEYPAD, keyFromEvent, LETTERS, TONE_MS } from '../lib/dtmf.js';
 import { nodeName, outcomeText, transcriptRows } from '../lib/transcript.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
+import { useAccess } from '../ui/useAccess.js';
 import { DEFAULT_CLI } from './useTestCall.js';
 
 const LINE_ICONS = {
@@ -60,6 +62,7 @@ export function TestPanel({ test, doc, onPickNode }) {
   const [pressed, setPressed] = useState(null);
   const keypad = useRef(null);
   const transcriptBox = useRef(null);
+  const cannotCall = useAccess().why('edit', 'calling the draft');
 
   const state = session?.state ?? null;
   const live = state && state !== 'ended';
@@ -126,7 +129,18 @@ export function TestPanel({ test, doc, onPickNode }) {
             />
             <span className="field-hint">The caller's number the flow sees as {'{{ call.cli }}'}.</span>
           </label>
-          <button type="submit" className="btn btn-primary btn-block" disabled={busy === 'start'} data-testid="test-start">
+          {cannotCall && (
+            <p className="lock-notice small" data-testid="test-locked">
+              {cannotCall}
+            </p>
+          )}
+          <button
+            type="submit"
+            className="btn btn-primary btn-block"
+            disabled={busy === 'start' || Boolean(cannotCall)}
+            title={cannotCall ?? undefined}
+            data-testid="test-start"
+          >
             {busy === 'start' ? <LoaderCircle size={16} className="spin" /> : <Phone size={16} />}
             {busy === 'start' ? 'Calling…' : 'Call the draft'}
           </button>

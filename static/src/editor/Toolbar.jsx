@@ -1,7 +1,9 @@
 // The editor's top bar: where you are, whether it is saved, the editing
 // tools, import/export, the live and heat views, the validation summary,
 // Connect to Sinch and Publish (disabled, with the reason, while the flow
-// has errors).
+// has errors or the user's role may not publish).  For a user who may not
+// edit, the editing tools are disabled with the reason and "Read only"
+// stands where the save state would be.
 
 import {
   ArrowLeft,
@@ -15,6 +17,7 @@ import {
   Flame,
   Image,
   Keyboard,
+  Lock,
   LoaderCircle,
   Maximize,
   Plug,
@@ -70,7 +73,17 @@ function Tool({ label, onClick, disabled, children, testId, pressed }) {
   );
 }
 
-export function Toolbar({ doc, record, save, history, markers, validation, blocker, tools, onName, onNameDone, readOnly, live, heat }) {
+function ReadOnlyBadge({ reason }) {
+  return (
+    <span className="pill pill-locked" title={reason} data-testid="read-only">
+      <Lock size={12} /> Read only
+    </span>
+  );
+}
+
+export function Toolbar({ doc, record, save, history, markers, validation, blocker, tools, onName, onNameDone, readOnly, lockReason = null, live, heat }) {
+  // Why an editing tool is off: the user's role, else nothing to say (a version is shown).
+  const editLabel = (label) => (lockReason ? `${label}: ${lockReason}` : label);
   const { errors, warnings } = markers;
   let status;
   if (validation.pending && !validation.checked) status = <span className="muted">Checking…</span>;
@@ -109,13 +122,19 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
           className="flow-name"
           value={doc.name ?? ''}
           maxLength={200}
+          readOnly={Boolean(lockReason)}
+          title={lockReason ?? undefined}
           aria-label="Flow name"
           onChange={(ev) => onName(ev.target.value)}
           onBlur={onNameDone}
           onKeyDown={(ev) => ev.key === 'Enter' && ev.currentTarget.blur()}
           size={Math.max(8, Math.min(40, (doc.name ?? '').length + 1))}
         />
-        <SaveIndicator state={save.state} onConflict={tools.showConflict} onRetry={save.saveNow} />
+        {lockReason ? (
+          <ReadOnlyBadge reason={lockReason} />
+        ) : (
+          <SaveIndicator state={save.state} onConflict={tools.showConflict} onRetry={save.saveNow} />
+        )}
         {record?.latestVersion ? (
           <span className="pill pill-ok" title="Calls run the latest published version" data-testid="published-version">
             v{record.latestVersion} live
@@ -127,17 +146,17 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         )}
       </div>
       <div className="toolbar-tools">
-        <Tool label="Undo (Ctrl+Z)" onClick={history.undo} disabled={readOnly || !history.canUndo} testId="undo">
+        <Tool label={editLabel('Undo (Ctrl+Z)')} onClick={history.undo} disabled={readOnly || !history.canUndo} testId="undo">
           <Undo2 size={17} />
         </Tool>
-        <Tool label="Redo (Ctrl+Shift+Z)" onClick={history.redo} disabled={readOnly || !history.canRedo} testId="redo">
+        <Tool label={editLabel('Redo (Ctrl+Shift+Z)')} onClick={history.redo} disabled={readOnly || !history.canRedo} testId="redo">
           <Redo2 size={17} />
         </Tool>
         <span className="tool-sep" />
-        <Tool label="Add a sticky note (N)" onClick={tools.addNote} disabled={readOnly} testId="add-note">
+        <Tool label={editLabel('Add a sticky note (N)')} onClick={tools.addNote} disabled={readOnly} testId="add-note">
           <StickyNote size={17} />
         </Tool>
-        <Tool label="Auto-layout" onClick={tools.layout} disabled={readOnly} testId="auto-layout">
+        <Tool label={editLabel('Auto-layout')} onClick={tools.layout} disabled={readOnly} testId="auto-layout">
           <WandSparkles size={17} />
         </Tool>
         <Tool label="Zoom to fit (Shift+1)" onClick={tools.fit} testId="fit">
@@ -150,7 +169,7 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
           <Keyboard size={17} />
         </Tool>
         <span className="tool-sep" />
-        <Tool label="Import a flow JSON file as the draft" onClick={tools.importFile} disabled={readOnly} testId="import">
+        <Tool label={editLabel('Import a flow JSON file as the draft')} onClick={tools.importFile} disabled={readOnly} testId="import">
           <Upload size={17} />
         </Tool>
         <MenuButton

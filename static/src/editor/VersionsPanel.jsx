@@ -1,6 +1,8 @@
 // The "Versions" tab: the published history (number, when, who, comment),
 // roll back, and the comparison of two versions (or a version and the
 // draft) drawn on the canvas with its parameter changes listed here.
+// Publishing and rolling back need the publisher role: for anyone else the
+// buttons are disabled and say so.
 
 import { useEffect, useState } from 'react';
 import { GitCompareArrows, History, LoaderCircle, RotateCcw, X } from 'lucide-react';
@@ -8,6 +10,7 @@ import { GitCompareArrows, History, LoaderCircle, RotateCcw, X } from 'lucide-re
 import { diffItems, diffSummary, formatValue, isEmptyDiff, sideLabel } from '../lib/diffview.js';
 import { absoluteTime, relativeTime } from '../lib/format.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
+import { useAccess } from '../ui/useAccess.js';
 
 const META_LABELS = { name: 'Name', locale: 'Default voice', description: 'Description', notes: 'Sticky notes' };
 
@@ -16,6 +19,9 @@ export function VersionsPanel({ versions: v, doc, reg, latestVersion, onRollback
   const numbers = (versions ?? []).map((x) => x.number);
   const [from, setFrom] = useState(null);
   const [to, setTo] = useState('draft');
+  const access = useAccess();
+  const cannotPublish = access.why('publish', 'publishing');
+  const cannotRollBack = access.why('publish', 'rolling back');
 
   useEffect(() => {
     if (from === null && numbers.length) setFrom(numbers[0]);
@@ -33,9 +39,11 @@ export function VersionsPanel({ versions: v, doc, reg, latestVersion, onRollback
           Publishing makes the draft a numbered version: the one calls run. Versions can be compared
           with the draft and rolled back to.
         </p>
-        <button type="button" className="btn btn-small" onClick={onPublish}>
-          Publish the draft…
-        </button>
+        <span title={cannotPublish ?? undefined}>
+          <button type="button" className="btn btn-small" onClick={onPublish} disabled={Boolean(cannotPublish)}>
+            Publish the draft…
+          </button>
+        </span>
       </div>
     );
   }
@@ -112,7 +120,8 @@ export function VersionsPanel({ versions: v, doc, reg, latestVersion, onRollback
                     type="button"
                     className="btn btn-ghost btn-small"
                     onClick={() => onRollback(ver)}
-                    title={`Make version ${ver.number} the draft again`}
+                    disabled={Boolean(cannotRollBack)}
+                    title={cannotRollBack ?? `Make version ${ver.number} the draft again`}
                     data-testid={`rollback-${ver.number}`}
                   >
                     <RotateCcw size={14} /> Roll back

@@ -5,6 +5,11 @@
 // lib/trace.js skip what they have seen by `seq`, so nothing is counted
 // twice.  An `error` frame without a call id is the server refusing the
 // subscription (unknown call or flow): that is final, no retry.
+//
+// The stream is "open" once the server says the subscription is live (its
+// first frame, {"kind": "status", "data": {"subscribed": true}}), not when
+// the socket opens: a call started in between would be missed by a ?flow=
+// watcher.
 
 import { traceSocketUrl } from '../lib/api.js';
 
@@ -30,10 +35,6 @@ export function connectTraces(query, { onEvent, onState = () => {} }) {
       schedule();
       return;
     }
-    socket.onopen = () => {
-      attempt = 0;
-      onState('open');
-    };
     socket.onmessage = (msg) => {
       let event;
       try {
@@ -45,6 +46,10 @@ export function connectTraces(query, { onEvent, onState = () => {} }) {
         closed = true;
         onState('refused', event.data?.message ?? 'The server refused the trace stream.');
         return;
+      }
+      if (isSubscribed(event)) {
+        attempt = 0;
+        onState('open');
       }
       onEvent(event);
     };
@@ -70,4 +75,9 @@ export function connectTraces(query, { onEvent, onState = () => {} }) {
       socket.close();
     }
   };
+}
+
+/** Whether a frame is the server's "the subscription is live" status. */
+export function isSubscribed(event) {
+  return event?.kind === 'status' && event.data?.subscribed === true;
 }

@@ -1,5 +1,7 @@
 // Debounced saving of the draft with PUT + If-Match (see lib/autosave.js for
 // the state machine).  A 409 never overwrites: the editor asks the user.
+// `enabled: false` (a user whose role may not edit) never sends anything and
+// never warns about leaving: the editor shows the flow read-only.
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 
@@ -8,11 +10,13 @@ import { initialSave, needsSave, SAVE_DELAY_MS, saveReducer } from '../lib/autos
 
 const RETRY_MS = 5000;
 
-export function useAutosave(flowId, doc, initialDoc, initialEtag) {
+export function useAutosave(flowId, doc, initialDoc, initialEtag, { enabled = true } = {}) {
   const ref = useRef(null);
   if (ref.current === null) ref.current = initialSave(initialDoc, initialEtag);
   const docRef = useRef(doc);
   docRef.current = doc;
+  const enabledRef = useRef(enabled);
+  enabledRef.current = enabled;
   const inFlight = useRef(null);
   const [, rerender] = useReducer((n) => n + 1, 0);
 
@@ -27,7 +31,7 @@ export function useAutosave(flowId, doc, initialDoc, initialEtag) {
   const saveNow = useCallback(async () => {
     if (inFlight.current) await inFlight.current;
     const sending = docRef.current;
-    if (!needsSave(ref.current, sending)) return ref.current.status;
+    if (!enabledRef.current || !needsSave(ref.current, sending)) return ref.current.status;
     apply({ type: 'started', doc: sending });
     const run = (async () => {
       try {
@@ -45,19 +49,19 @@ export function useAutosave(flowId, doc, initialDoc, initialEtag) {
   }, [apply, flowId]);
 
   useEffect(() => {
-    apply({ type: 'edited', doc });
-  }, [apply, doc]);
+    if (enabled) apply({ type: 'edited', doc });
+  }, [apply, doc, enabled]);
 
   const state = ref.current;
   useEffect(() => {
-    if (!needsSave(state, doc)) return undefined;
+    if (!enabled || !needsSave(state, doc)) return undefined;
     const timer = setTimeout(saveNow, state.status === 'error' ? RETRY_MS : SAVE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [state, doc, saveNow]);
+  }, [enabled, state, doc, saveNow]);
 
   useEffect(() => {
     const warn = (ev) => {
-      if (ref.current.status !== 'saved') {
+      if (enabledRef.current && ref.current.status !== 'saved') {
         ev.preventDefault();
         ev.returnValue = '';
       }
@@ -68,6 +72,8 @@ export function useAutosave(flowId, doc, initialDoc, initialEtag) {
 
   /** Save whatever is pending and report whether the server now has `doc`. */
   const flush = useCallback(async () => {
+    // Read-only: nothing here is the user's to save (only positions for unplaced steps).
+    if (!enabledRef.current) return true;
     await saveNow();
     return ref.current.status === 'saved' && ref.current.saved === docRef.current;
   }, [saveNow]);

@@ -1,5 +1,7 @@
 // The REST client: one place that knows the error shape
-// {"error": {"code", "message", "details"}} and the ETag/If-Match rules.
+// {"error": {"code", "message", "details"}}, the ETag/If-Match rules, the
+// CSRF header, and what a 401 means in the browser: the sign-in is over (or
+// never was), so the page goes to /login and comes back here afterwards.
 
 export class ApiError extends Error {
   constructor(status, code, message, details = null) {
@@ -45,12 +47,45 @@ function csrfToken() {
   return globalThis.document?.querySelector('meta[name="csrf-token"]')?.content || null;
 }
 
+/** Where to sign in and then come back to this page: `/login?next=<path and query>`. */
+export function loginUrl(location = globalThis.location) {
+  const here = `${location?.pathname || '/'}${location?.search ?? ''}`;
+  return `/login?next=${encodeURIComponent(here)}`;
+}
+
+let signingIn = false;
+
+/** The browser's answer to a 401: to the sign-in page, once, whatever else was under way. */
+export function signInAgain(location = globalThis.location) {
+  if (!location || signingIn) return;
+  signingIn = true;
+  location.assign(loginUrl(location));
+}
+
+const SIGNED_OUT = 'You are not signed in (any more): opening the sign-in page…';
+
+function failure(method, path, status, data, onUnauthorized) {
+  const err = data && typeof data === 'object' ? data.error : null;
+  if (status === 401) onUnauthorized();
+  return new ApiError(
+    status,
+    err?.code ?? `http-${status}`,
+    status === 401 ? SIGNED_OUT : (err?.message ?? `${method} ${path} failed with status ${status}.`),
+    err?.details ?? null,
+  );
+}
+
 /**
- * `request(method, path, {body, etag, fetch})` -> `{data, etag, status}`;
+ * `request(method, path, {body, etag, fetch, onUnauthorized})` -> `{data, etag, status}`;
  * throws ApiError for any non-2xx answer and for network failures
- * (status 0), with the server's message when it sent one.
+ * (status 0), with the server's message when it sent one.  A 401 first
+ * calls `onUnauthorized` (default: go to /login?next=<this page>).
  */
-export async function request(method, path, { body, etag, fetch: doFetch = globalThis.fetch } = {}) {
+export async function request(
+  method,
+  path,
+  { body, etag, fetch: doFetch = globalThis.fetch, onUnauthorized = signInAgain } = {},
+) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const csrf = method === 'GET' || method === 'HEAD' ? null : csrfToken();
@@ -68,15 +103,7 @@ export async function request(method, path, { body, etag, fetch: doFetch = globa
     throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
   }
   const data = await decode(response);
-  if (!response.ok) {
-    const err = data && typeof data === 'object' ? data.error : null;
-    throw new ApiError(
-      response.status,
-      err?.code ?? `http-${response.status}`,
-      err?.message ?? `${method} ${path} failed with status ${response.status}.`,
-      err?.details ?? null,
-    );
-  }
+  if (!response.ok) throw failure(method, path, response.status, data, onUnauthorized);
   return { data, etag: response.headers.get('etag'), status: response.status };
 }
 
@@ -86,6 +113,7 @@ const enc = encodeURIComponent;
 export function makeApi(options = {}) {
   const call = (method, path, extra = {}) => request(method, path, { ...options, ...extra });
   return {
+    me: () => call('GET', '/api/me'),
     nodes: () => call('GET', '/api/nodes'),
     listFlows: () => call('GET', '/api/flows'),
     getFlow: (id) => call('GET', `/api/flows/${enc(id)}`),
@@ -121,23 +149,14 @@ export function makeApi(options = {}) {
 }
 
 /** GET `path` as `{blob, filename}`; errors decoded like every other answer. */
-export async function fetchFile(path, { fetch: doFetch = globalThis.fetch } = {}) {
+export async function fetchFile(path, { fetch: doFetch = globalThis.fetch, onUnauthorized = signInAgain } = {}) {
   let response;
   try {
     response = await doFetch(path, { credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
   }
-  if (!response.ok) {
-    const data = await decode(response);
-    const err = data && typeof data === 'object' ? data.error : null;
-    throw new ApiError(
-      response.status,
-      err?.code ?? `http-${response.status}`,
-      err?.message ?? `GET ${path} failed with status ${response.status}.`,
-      err?.details ?? null,
-    );
-  }
+  if (!response.ok) throw failure('GET', path, response.status, await decode(response), onUnauthorized);
   const disposition = response.headers.get('content-disposition') ?? '';
   const match = /filename="?([^";]+)"?/i.exec(disposition);
   return { blob: await response.blob(), filename: match ? match[1] : null };

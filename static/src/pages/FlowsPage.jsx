@@ -1,4 +1,6 @@
 // "/" — the flow list: open, create, import, duplicate, export, delete.
+// Creating, importing, duplicating and deleting need the editor role: for a
+// viewer those buttons are disabled with the reason (row actions left out).
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Copy, Download, FileJson, Plus, Trash2, Upload, Workflow } from 'lucide-react';
@@ -10,6 +12,7 @@ import { absoluteTime, relativeTime } from '../lib/format.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 import { useToast } from '../ui/Toasts.jsx';
+import { useAccess } from '../ui/useAccess.js';
 
 const editorUrl = (id) => `/flows/${encodeURIComponent(id)}`;
 
@@ -21,6 +24,7 @@ export function FlowsPage() {
   const [importError, setImportError] = useState(null);
   const fileRef = useRef(null);
   const notify = useToast();
+  const cannotEdit = useAccess().why('edit', 'creating and changing flows');
 
   const reload = useCallback(async () => {
     try {
@@ -79,10 +83,22 @@ export function FlowsPage() {
             onChange={onImport}
             data-testid="import-file"
           />
-          <button type="button" className="btn" onClick={() => fileRef.current?.click()}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => fileRef.current?.click()}
+            disabled={Boolean(cannotEdit)}
+            title={cannotEdit ?? 'Create a flow from a flow document (callflow/1 JSON)'}
+          >
             <Upload size={16} /> Import JSON
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => setCreating(true)}
+            disabled={Boolean(cannotEdit)}
+            title={cannotEdit ?? undefined}
+          >
             <Plus size={16} /> New flow
           </button>
         </div>
@@ -108,10 +124,10 @@ export function FlowsPage() {
             JSON). The bundled examples are loaded with <code>designer examples load</code>.
           </p>
           <div className="actions">
-            <button type="button" className="btn" onClick={() => fileRef.current?.click()}>
+            <button type="button" className="btn" onClick={() => fileRef.current?.click()} disabled={Boolean(cannotEdit)} title={cannotEdit ?? undefined}>
               <Upload size={16} /> Import JSON
             </button>
-            <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={Boolean(cannotEdit)} title={cannotEdit ?? undefined}>
               <Plus size={16} /> New flow
             </button>
           </div>
@@ -147,15 +163,19 @@ export function FlowsPage() {
                 </td>
                 <td className="num">{f.nodeCount}</td>
                 <td className="row-actions">
-                  <button type="button" className="btn btn-ghost btn-small" onClick={() => duplicate(f)} title="Duplicate">
-                    <Copy size={15} /> Duplicate
-                  </button>
+                  {!cannotEdit && (
+                    <button type="button" className="btn btn-ghost btn-small" onClick={() => duplicate(f)} title="Duplicate">
+                      <Copy size={15} /> Duplicate
+                    </button>
+                  )}
                   <a className="btn btn-ghost btn-small" href={api.exportUrl(f.id, 'json')} title="Download the flow document">
                     <Download size={15} /> Export
                   </a>
-                  <button type="button" className="btn btn-ghost btn-small btn-danger" onClick={() => setDeleting(f)} title="Delete">
-                    <Trash2 size={15} /> Delete
-                  </button>
+                  {!cannotEdit && (
+                    <button type="button" className="btn btn-ghost btn-small btn-danger" onClick={() => setDeleting(f)} title="Delete">
+                      <Trash2 size={15} /> Delete
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
