@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ApiError, callbackUrl, fetchFile, makeApi, queryString, traceSocketUrl } from '../src/lib/api.js';
+import {
+  ApiError,
+  callbackUrl,
+  fetchFile,
+  holdPageOnSignOut,
+  loginUrl,
+  makeApi,
+  onSignedOut,
+  queryString,
+  signInAgain,
+  traceSocketUrl,
+} from '../src/lib/api.js';
 
 /** A fetch that records what was asked and answers `reply`. */
 function fakeFetch(reply) {
@@ -86,5 +97,98 @@ describe('downloads', () => {
     });
     const down = fakeFetch(() => Promise.reject(new TypeError('offline')));
     await assert.rejects(fetchFile('/x', { fetch: down.fetch }), (err) => err.status === 0);
+  });
+});
+
+describe('signed out: a 401', () => {
+  const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'sign in first (/login)' } });
+
+  it('comes back to the same page after signing in', () => {
+    assert.equal(loginUrl({ pathname: '/flows/support-1', search: '' }), '/login?next=/flows/support-1');
+    assert.equal(loginUrl({ pathname: '/flows/a', search: '?call=x@y&b=1' }), '/login?next=/flows/a%3Fcall%3Dx%40y%26b%3D1');
+    assert.equal(loginUrl({ pathname: '', search: '' }), '/login?next=/');
+  });
+
+  it('tells the page, and fails the request with a message that says so', async () => {
+    const { fetch } = fakeFetch(unauthorized);
+    let told = 0;
+    const api = makeApi({ fetch, onUnauthorized: () => (told += 1) });
+    await assert.rejects(api.saveFlow('f', { nodes: [] }, '"1"'), (err) => {
+      assert.equal(err.status, 401);
+      assert.equal(err.code, 'unauthorized');
+      assert.match(err.message, /signed out/);
+      return true;
+    });
+    await assert.rejects(fetchFile('/api/flows/f/export', { fetch, onUnauthorized: () => (told += 1) }));
+    assert.equal(told, 2);
+  });
+
+  it('goes to sign in once, unless leaving would lose unsaved work', () => {
+    const visited = [];
+    const location = { pathname: '/flows/f', search: '', assign: (url) => visited.push(url) };
+    const heard = [];
+    const stopListening = onSignedOut((url) => heard.push(url));
+    let unsaved = true;
+    const release = holdPageOnSignOut(() => unsaved);
+    try {
+      signInAgain(location);
+      signInAgain(location);
+      assert.deepEqual(visited, []); // the page stays: the work is not saved yet
+      assert.deepEqual(heard, ['/login?next=/flows/f', '/login?next=/flows/f']);
+      unsaved = false;
+      signInAgain(location);
+      signInAgain(location); // a burst of 401s navigates once
+      assert.deepEqual(visited, ['/login?next=/flows/f']);
+    } finally {
+      release();
+      stopListening();
+    }
+  });
+});
+
+describe('the CSRF token after signing in again elsewhere', () => {
+  it('takes the session\'s new token from /api/me and sends the change once more', async () => {
+    const meta = { content: 'old-token' };
+    const saved = globalThis.document;
+    globalThis.document = { querySelector: (sel) => (sel === 'meta[name="csrf-token"]' ? meta : null) };
+    try {
+      const { fetch, seen } = fakeFetch((url, init) => {
+        if (url === '/api/me') return json(200, { user: 'ed', csrfToken: 'new-token' });
+        if (init.headers['X-CSRF-Token'] === 'new-token') return json(200, { saved: true }, { etag: '"2"' });
+        return json(403, { error: { code: 'csrf-rejected', message: 'missing or wrong X-CSRF-Token header' } });
+      });
+      const api = makeApi({ fetch, onUnauthorized: () => assert.fail('not a 401') });
+      const { data, etag } = await api.saveFlow('f', { nodes: [] }, '"1"');
+      assert.deepEqual(data, { saved: true });
+      assert.equal(etag, '"2"');
+      assert.equal(meta.content, 'new-token'); // later requests use it too
+      assert.deepEqual(
+        seen.map((r) => [r.method ?? 'GET', r.url, r.headers?.['X-CSRF-Token'] ?? null]),
+        [
+          ['PUT', '/api/flows/f', 'old-token'],
+          ['GET', '/api/me', null],
+          ['PUT', '/api/flows/f', 'new-token'],
+        ],
+      );
+    } finally {
+      globalThis.document = saved;
+    }
+  });
+
+  it('does not loop when the token did not change', async () => {
+    const meta = { content: 'same' };
+    const saved = globalThis.document;
+    globalThis.document = { querySelector: () => meta };
+    try {
+      const { fetch, seen } = fakeFetch((url) =>
+        url === '/api/me'
+          ? json(200, { csrfToken: 'same' })
+          : json(403, { error: { code: 'csrf-rejected', message: 'refused a request from another web site' } }),
+      );
+      await assert.rejects(makeApi({ fetch }).deleteFlow('f', '"1"'), (err) => err.status === 403);
+      assert.equal(seen.length, 2); // the DELETE, /api/me; not sent again
+    } finally {
+      globalThis.document = saved;
+    }
   });
 });

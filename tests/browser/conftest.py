@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,11 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
-@pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """A fresh browser tab; fails the test on JS errors and on any dialog."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=live_server)
+@contextmanager
+def watched_tab(browser: Any, base_url: str) -> Iterator[Any]:
+    """A fresh browser context and tab on ``base_url``; on leaving, fails on JS errors,
+    dialogs and Content-Security-Policy violations seen meanwhile."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
     context.set_default_timeout(10_000)
     context.add_init_script(WATCH_CSP)
     tab = context.new_page()
@@ -125,6 +127,13 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not dialogs, f"unexpected dialogs (script ran?): {dialogs}"
     assert not blocked, f"Content-Security-Policy violations: {blocked}"
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh browser tab; fails the test on JS errors, dialogs and CSP violations."""
+    with watched_tab(browser, live_server) as tab:
+        yield tab
 
 
 def _note_csp(message: Any, blocked: list[str]) -> None:

@@ -29,6 +29,7 @@ class Exchange:
     payload: dict[str, Any]
     status: int | None
     body: Any
+    sent_at: float  # time.monotonic() when it was sent
     seconds: float
     error: str | None
 
@@ -52,14 +53,15 @@ class RecordingTransport:
         self._lock = threading.Lock()
 
     def __call__(self, payload: dict[str, Any], timestamp: datetime) -> Reply:
-        started = time.perf_counter()
+        sent_at = time.monotonic()
         reply = self.http(payload, timestamp)
         exchange = Exchange(
             event=str(payload.get("event", "")).lower(),
             payload=json.loads(json.dumps(payload)),
             status=reply.status,
             body=reply.body,
-            seconds=time.perf_counter() - started,
+            sent_at=sent_at,
+            seconds=time.monotonic() - sent_at,
             error=reply.error,
         )
         with self._lock:

@@ -8,7 +8,9 @@ is back; the events buffered by the publishers then arrive a second time
 and are skipped.  So each watcher ends with every stored event of the call
 exactly once, in ``seq`` order.
 
-The outage is a ``FaultProxy`` cut, except in ``test_redis_server_restart``,
+The outage is a ``FaultProxy`` cut or pause (a hung Redis closes nothing:
+the subscriptions notice it by a ping that goes unanswered), except in
+``test_redis_server_restart``,
 which really stops the machine's Redis server and starts it again: other
 suites share that server, so it runs only in CI (``CI=true``), where the
 suites run one after the other.
@@ -16,13 +18,13 @@ suites run one after the other.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 
 import httpx
 import pytest
-import redis
 
 from designer.simulator import Phase, Press, Script, run
 from tests.conftest import IN_CI
@@ -82,15 +84,25 @@ def call_through_outage(
         flow_watcher.close()
 
 
-def test_redis_cut_mid_call(database, repo, redis_proxy, start_server, calls):
+@pytest.mark.parametrize("fault", ["cut", "pause"], ids=["cut", "hung"])
+def test_redis_gone_mid_call(fault, database, repo, redis_proxy, start_server, calls):
+    """Cut: connections closed and refused.  Hung: nothing answers, nothing is closed."""
     server = start_server(database.url, redis_url(redis_proxy))
-    call_through_outage(server, repo, database.flow_id, calls, redis_proxy.cut, redis_proxy.restore)
+    go_down = getattr(redis_proxy, fault)
+    call_through_outage(server, repo, database.flow_id, calls, go_down, redis_proxy.restore)
+
+
+def _command(address: tuple[str, int], command: bytes) -> bytes:
+    """One inline command on a fresh connection, without a client's retries."""
+    with socket.create_connection(address, timeout=2) as conn:
+        conn.sendall(command + b"\r\n")
+        return conn.recv(64)
 
 
 def _answers(address: tuple[str, int]) -> bool:
     try:
-        return bool(redis.Redis(*address, socket_timeout=1, socket_connect_timeout=1).ping())
-    except redis.RedisError:
+        return _command(address, b"PING").startswith(b"+PONG")
+    except OSError:
         return False
 
 
@@ -102,7 +114,7 @@ def test_redis_server_restart(database, repo, redis_address, start_server, calls
     server = start_server(database.url, redis_url(redis_address))
 
     def stop() -> None:
-        redis.Redis(*redis_address, socket_timeout=5).shutdown(nosave=True)
+        _command(redis_address, b"SHUTDOWN NOSAVE")  # answers by closing the connection
         deadline = time.monotonic() + 10
         while _answers(redis_address) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -16,6 +16,7 @@ from tests.security.conftest import Clock, Person, csrf
 def test_a_token_acts_as_its_user(secure_app: Flask, people: dict[str, Person]) -> None:
     me = secure_app.test_client().get("/api/me", headers=people["publisher"].bearer).get_json()
     assert (me["user"], me["role"], me["via"]) == ("publisher-user", "publisher", "token")
+    assert "csrfToken" not in me  # scripts need none, and get no session
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, make_response, url_for
+from flask import Blueprint, Response, g, jsonify, make_response, request, url_for
 
 from designer.errors import BadRequest, FlowInvalid
 from designer.flow import Flow
-from designer.layout import layout_parsed
+from designer.layout import Graphviz, layout_parsed
 from designer.limits import FlowLimits, check_flow_size
 from designer.web.api.preconditions import expected_revision, with_etag
 from designer.web.api.representations import (
@@ -67,6 +67,25 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "dot": ("text/vnd.graphviz; charset=utf-8", ".dot"),
     "svg": ("image/svg+xml", ".svg"),
 }
+
+
+# Auto-layout starts Graphviz before the request body is even read: its start-up
+# (several milliseconds) then overlaps reading, checking and parsing the flow.
+LAYOUT_ENDPOINTS = frozenset({"flows.layout_document", "flows.layout_flow"})
+
+
+@bp.before_request
+def _start_graphviz() -> None:
+    # After the access check (app-wide hooks run first): allowed callers only.
+    if request.method == "POST" and request.endpoint in LAYOUT_ENDPOINTS:
+        g.graphviz = Graphviz()
+
+
+@bp.teardown_request
+def _stop_graphviz(_exc: BaseException | None) -> None:
+    graphviz = g.pop("graphviz", None)
+    if graphviz is not None:
+        graphviz.close()
 
 
 def parse_flow(body: Any) -> Flow:
@@ -136,8 +155,7 @@ def validate_document(body: Any) -> Any:
     errors=[503],
 )
 def layout_document(body: Any) -> Any:
-    # Graphviz starts while the document is checked and parsed (designer.layout).
-    return jsonify(layout_parsed(lambda: parse_flow(body)))
+    return jsonify(layout_parsed(lambda: parse_flow(body), graphviz=g.get("graphviz")))
 
 
 @bp.get("/<flow_id>")
@@ -222,7 +240,11 @@ def validate_flow(flow_id: str) -> Any:
 )
 def layout_flow(flow_id: str) -> Any:
     repo = designer_state().repo
-    return jsonify(layout_parsed(lambda: Flow.from_dict(repo.get_flow(flow_id).document)))
+
+    def stored() -> Flow:
+        return Flow.from_dict(repo.get_flow(flow_id).document)
+
+    return jsonify(layout_parsed(stored, graphviz=g.get("graphviz")))
 
 
 def _filename(name: str, fallback: str) -> str:

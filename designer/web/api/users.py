@@ -18,7 +18,7 @@ from flask import Blueprint, jsonify, make_response, url_for
 from designer import accounts
 from designer.accounts import ROLES, ApiToken, Permission, User
 from designer.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from designer.web.access import access_state, current_principal, refresh_session
+from designer.web.access import access_state, csrf_token, current_principal, refresh_session
 from designer.web.api.representations import iso
 from designer.web.extensions import designer_state
 from designer.web.openapi import Param, Reply, component, nullable, operation
@@ -47,6 +47,11 @@ ME = component(
                 "type": "object",
                 "description": "what the role allows: read, edit, publish, admin",
                 "additionalProperties": {"type": "boolean"},
+            },
+            "csrfToken": {
+                "type": "string",
+                "description": "signed in with the browser session: the session's CSRF token "
+                "(a page opened before signing in again has an old one)",
             },
         },
     },
@@ -167,19 +172,20 @@ def _principal() -> Any:
 )
 def me() -> Any:
     principal = _principal()
-    return jsonify(
-        {
-            "user": principal.name,
-            "role": principal.role,
-            "auth": "required" if access_state().decision.required else "off",
-            "via": principal.via,
-            "can": {
-                level.name.lower(): principal.may(level)
-                for level in Permission
-                if level is not Permission.PUBLIC
-            },
-        }
-    )
+    body: dict[str, Any] = {
+        "user": principal.name,
+        "role": principal.role,
+        "auth": "required" if access_state().decision.required else "off",
+        "via": principal.via,
+        "can": {
+            level.name.lower(): principal.may(level)
+            for level in Permission
+            if level is not Permission.PUBLIC
+        },
+    }
+    if principal.via == "session":
+        body["csrfToken"] = csrf_token()
+    return jsonify(body)
 
 
 @bp.post("/me/password")

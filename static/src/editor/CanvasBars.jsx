@@ -1,8 +1,9 @@
 // Floating bars over the canvas that explain what an overlay shows and let
 // it be changed or closed: the live view, the heat map, a version
-// comparison, and the path of a call opened from the call log.
+// comparison, the path of a call opened from the call log, and being
+// signed out with changes not yet saved.
 
-import { Eye, Flame, GitCompareArrows, LoaderCircle, Radio, Route, X } from 'lucide-react';
+import { Eye, Flame, GitCompareArrows, LoaderCircle, LogIn, Radio, Route, X } from 'lucide-react';
 
 import { diffSummary, sideLabel } from '../lib/diffview.js';
 import { absoluteTime } from '../lib/format.js';
@@ -151,6 +152,26 @@ export function CallPathBanner({ callPath, doc, onClose, onPick }) {
         </span>
       )}
       <Close label="Hide the call's path" onClick={onClose} testId="close-call-path" />
+    </div>
+  );
+}
+
+/** Signed out with changes not yet saved: sign in in another tab, the changes are saved from here. */
+export function SignedOutBanner({ loginUrl, onRetry }) {
+  if (!loginUrl) return null;
+  return (
+    <div className="canvas-banner is-signed-out" role="alert" data-testid="signed-out">
+      <LogIn size={15} />
+      <span>
+        <strong>You are signed out</strong>, and your latest changes are not saved yet.{' '}
+        <a href={loginUrl} target="_blank" rel="noopener" data-testid="sign-in-again">
+          Sign in again
+        </a>{' '}
+        in a new tab: they are saved as soon as you are back here.
+      </span>
+      <button type="button" className="btn btn-small" onClick={onRetry} data-testid="retry-save">
+        Save now
+      </button>
     </div>
   );
 }

@@ -18,7 +18,7 @@ import { useReactFlow } from '@xyflow/react';
 
 import { Eye } from 'lucide-react';
 
-import { api } from '../lib/api.js';
+import { api, onSignedOut } from '../lib/api.js';
 import { diffOverlay } from '../lib/diffview.js';
 import * as edit from '../lib/document.js';
 import { downloadBlob, readFlowFile } from '../lib/files.js';
@@ -32,7 +32,7 @@ import { liveOverlay, pathOf, pathOverlay } from '../lib/trace.js';
 import { useToast } from '../ui/Toasts.jsx';
 import { useAccess } from '../ui/useAccess.js';
 import { Canvas, GHOST_PREFIX } from './Canvas.jsx';
-import { CallPathBanner, CompareBanner, HeatBar, LiveBar } from './CanvasBars.jsx';
+import { CallPathBanner, CompareBanner, HeatBar, LiveBar, SignedOutBanner } from './CanvasBars.jsx';
 import { ConnectDialog } from './ConnectDialog.jsx';
 import { EditorContext } from './context.js';
 import { ConflictDialog, ImportErrorDialog, PublishDialog, RollbackDialog, ShortcutsDialog } from './dialogs.jsx';
@@ -135,6 +135,13 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   // A conflict opens the choice at once.
   useEffect(() => {
     if (save.state.status === 'conflict') setDialog((d) => d ?? 'conflict');
+  }, [save.state.status]);
+
+  // Signed out with unsaved changes (lib/api.js kept the page): say so until they are saved.
+  const [signedOut, setSignedOut] = useState(null); // the sign-in URL
+  useEffect(() => onSignedOut(setSignedOut), []);
+  useEffect(() => {
+    if (save.state.status === 'saved') setSignedOut(null);
   }, [save.state.status]);
 
   // /flows/<id>?call=<callid> (from the call log): draw that call's path.
@@ -738,6 +745,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
           />
           <div className="canvas-wrap">
             <div className="canvas-banners">
+              <SignedOutBanner loginUrl={signedOut} onRetry={save.saveNow} />
               <CompareBanner compare={compare} onClose={versions.close} />
               <CallPathBanner callPath={callPath} doc={doc} onClose={closeCallPath} onPick={(id) => pick(id)} />
             </div>

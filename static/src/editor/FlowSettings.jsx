@@ -18,49 +18,49 @@ export function FlowSettings({ doc, reg, flowId, record, actions, lockReason = n
     <div className="panel-pad">
       <LockNotice reason={lockReason} />
       <fieldset className="inspector-fields" disabled={Boolean(lockReason)}>
-      <div className="field">
-        <label className="field-label" htmlFor="flow-name">
-          Name<span className="req">*</span>
-        </label>
-        <input
-          id="flow-name"
-          className="input"
-          value={doc.name ?? ''}
-          maxLength={200}
-          onChange={(ev) => actions.setMeta({ name: ev.target.value })}
-          onBlur={(ev) => {
-            if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
-            actions.seal();
-          }}
-        />
-      </div>
-      <div className="field">
-        <label className="field-label" htmlFor="flow-locale">
-          Default voice
-        </label>
-        <select id="flow-locale" className="input" value={doc.locale ?? 'en-US'} onChange={(ev) => actions.setMeta({ locale: ev.target.value })}>
-          {!reg.locales.includes(doc.locale ?? 'en-US') && <option value={doc.locale}>{doc.locale} (unknown)</option>}
-          {reg.locales.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
-        </select>
-        <div className="field-hint">Used by every step that does not set its own locale.</div>
-      </div>
-      <div className="field">
-        <label className="field-label" htmlFor="flow-description">
-          Description
-        </label>
-        <textarea
-          id="flow-description"
-          className="input"
-          rows={3}
-          value={doc.description ?? ''}
-          onChange={(ev) => actions.setMeta({ description: ev.target.value })}
-          onBlur={actions.seal}
-        />
-      </div>
+        <div className="field">
+          <label className="field-label" htmlFor="flow-name">
+            Name<span className="req">*</span>
+          </label>
+          <input
+            id="flow-name"
+            className="input"
+            value={doc.name ?? ''}
+            maxLength={200}
+            onChange={(ev) => actions.setMeta({ name: ev.target.value })}
+            onBlur={(ev) => {
+              if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
+              actions.seal();
+            }}
+          />
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor="flow-locale">
+            Default voice
+          </label>
+          <select id="flow-locale" className="input" value={doc.locale ?? 'en-US'} onChange={(ev) => actions.setMeta({ locale: ev.target.value })}>
+            {!reg.locales.includes(doc.locale ?? 'en-US') && <option value={doc.locale}>{doc.locale} (unknown)</option>}
+            {reg.locales.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+          <div className="field-hint">Used by every step that does not set its own locale.</div>
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor="flow-description">
+            Description
+          </label>
+          <textarea
+            id="flow-description"
+            className="input"
+            rows={3}
+            value={doc.description ?? ''}
+            onChange={(ev) => actions.setMeta({ description: ev.target.value })}
+            onBlur={actions.seal}
+          />
+        </div>
       </fieldset>
       <h4 className="section-title">Export the saved draft</h4>
       <ul className="export-list">

@@ -131,77 +131,77 @@ function NodeInspector({ node, doc, reg, marker, actions, lockReason }) {
       )}
 
       <fieldset className="inspector-fields" disabled={Boolean(lockReason)}>
-      <section className="inspector-section">
-        <IdField node={node} actions={actions} />
-        <div className="field">
-          <label className="field-label" htmlFor={`label-${node.id}`}>
-            Label
-          </label>
-          <input
-            id={`label-${node.id}`}
-            className="input"
-            value={node.label ?? ''}
-            maxLength={200}
-            placeholder={typeDef?.label ?? ''}
-            onChange={(ev) => actions.setLabel(node.id, ev.target.value)}
-            onBlur={actions.seal}
-          />
-        </div>
-      </section>
-
-      {typeDef && Object.keys(typeDef.params ?? {}).length > 0 && (
         <section className="inspector-section">
-          <h4>Settings</h4>
-          {Object.entries(typeDef.params).map(([name, schema]) => (
-            <ParamField
-              key={name}
-              name={name}
-              schema={schema}
-              value={node.data?.[name]}
-              required={required.has(name)}
-              problems={problems[name] ?? []}
-              dtmfKeys={reg.dtmfKeys}
-              onChange={(value) => actions.setParam(node.id, name, value)}
+          <IdField node={node} actions={actions} />
+          <div className="field">
+            <label className="field-label" htmlFor={`label-${node.id}`}>
+              Label
+            </label>
+            <input
+              id={`label-${node.id}`}
+              className="input"
+              value={node.label ?? ''}
+              maxLength={200}
+              placeholder={typeDef?.label ?? ''}
+              onChange={(ev) => actions.setLabel(node.id, ev.target.value)}
               onBlur={actions.seal}
             />
-          ))}
-        </section>
-      )}
-
-      {ports.length > 0 && (
-        <section className="inspector-section">
-          <h4>Next steps</h4>
-          <div className="ports-table">
-            {ports.map((p) => {
-              const edge = edgeFrom(doc, node.id, p.name);
-              const portMarker = marker?.ports?.[p.name];
-              return (
-                <label key={p.name} className={`port-row${portMarker ? ` port-${portMarker.severity}` : ''}`} data-port-row={p.name}>
-                  <span className="port-name" title={p.description}>
-                    {p.label}
-                    {!p.required && <span className="muted small"> optional</span>}
-                  </span>
-                  <select
-                    className="input input-small"
-                    value={edge?.to ?? ''}
-                    onChange={(ev) =>
-                      ev.target.value ? actions.connect(node.id, p.name, ev.target.value) : actions.disconnect(node.id, p.name)
-                    }
-                  >
-                    <option value="">{p.required ? '— not connected —' : '— nothing —'}</option>
-                    {edge && !others.some((n) => n.id === edge.to) && <option value={edge.to}>{edge.to} (missing)</option>}
-                    {others.map((n) => (
-                      <option key={n.id} value={n.id}>
-                        {n.label ? `${n.label} (${n.id})` : n.id}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              );
-            })}
           </div>
         </section>
-      )}
+
+        {typeDef && Object.keys(typeDef.params ?? {}).length > 0 && (
+          <section className="inspector-section">
+            <h4>Settings</h4>
+            {Object.entries(typeDef.params).map(([name, schema]) => (
+              <ParamField
+                key={name}
+                name={name}
+                schema={schema}
+                value={node.data?.[name]}
+                required={required.has(name)}
+                problems={problems[name] ?? []}
+                dtmfKeys={reg.dtmfKeys}
+                onChange={(value) => actions.setParam(node.id, name, value)}
+                onBlur={actions.seal}
+              />
+            ))}
+          </section>
+        )}
+
+        {ports.length > 0 && (
+          <section className="inspector-section">
+            <h4>Next steps</h4>
+            <div className="ports-table">
+              {ports.map((p) => {
+                const edge = edgeFrom(doc, node.id, p.name);
+                const portMarker = marker?.ports?.[p.name];
+                return (
+                  <label key={p.name} className={`port-row${portMarker ? ` port-${portMarker.severity}` : ''}`} data-port-row={p.name}>
+                    <span className="port-name" title={p.description}>
+                      {p.label}
+                      {!p.required && <span className="muted small"> optional</span>}
+                    </span>
+                    <select
+                      className="input input-small"
+                      value={edge?.to ?? ''}
+                      onChange={(ev) =>
+                        ev.target.value ? actions.connect(node.id, p.name, ev.target.value) : actions.disconnect(node.id, p.name)
+                      }
+                    >
+                      <option value="">{p.required ? '— not connected —' : '— nothing —'}</option>
+                      {edge && !others.some((n) => n.id === edge.to) && <option value={edge.to}>{edge.to} (missing)</option>}
+                      {others.map((n) => (
+                        <option key={n.id} value={n.id}>
+                          {n.label ? `${n.label} (${n.id})` : n.id}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                );
+              })}
+            </div>
+          </section>
+        )}
       </fieldset>
     </div>
   );

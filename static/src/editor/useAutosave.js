@@ -2,10 +2,13 @@
 // the state machine).  A 409 never overwrites: the editor asks the user.
 // `enabled: false` (a user whose role may not edit) never sends anything and
 // never warns about leaving: the editor shows the flow read-only.
+// Unsaved work also keeps a 401 from taking the page to /login (lib/api.js):
+// the user signs in in another tab, and the save is retried when they come
+// back to this one (or by clicking the save state).
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 
-import { api } from '../lib/api.js';
+import { api, holdPageOnSignOut } from '../lib/api.js';
 import { initialSave, needsSave, SAVE_DELAY_MS, saveReducer } from '../lib/autosave.js';
 
 const RETRY_MS = 5000;
@@ -60,15 +63,26 @@ export function useAutosave(flowId, doc, initialDoc, initialEtag, { enabled = tr
   }, [enabled, state, doc, saveNow]);
 
   useEffect(() => {
+    const unsaved = () => enabledRef.current && ref.current.status !== 'saved';
     const warn = (ev) => {
-      if (enabledRef.current && ref.current.status !== 'saved') {
+      if (unsaved()) {
         ev.preventDefault();
         ev.returnValue = '';
       }
     };
+    // Back from another tab (where the user may have signed in again): retry at once.
+    const retry = () => {
+      if (ref.current.status === 'error') saveNow();
+    };
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, []);
+    window.addEventListener('focus', retry);
+    const release = holdPageOnSignOut(unsaved);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      window.removeEventListener('focus', retry);
+      release();
+    };
+  }, [saveNow]);
 
   /** Save whatever is pending and report whether the server now has `doc`. */
   const flush = useCallback(async () => {

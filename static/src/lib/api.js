@@ -1,7 +1,10 @@
 // The REST client: one place that knows the error shape
 // {"error": {"code", "message", "details"}}, the ETag/If-Match rules, the
 // CSRF header, and what a 401 means in the browser: the sign-in is over (or
-// never was), so the page goes to /login and comes back here afterwards.
+// never was), so the page goes to /login and comes back here afterwards --
+// unless leaving would lose work not yet saved (`holdPageOnSignOut`): then
+// the page stays, and whoever listens (`onSignedOut`) offers the sign-in in
+// another tab, after which the work is saved from here.
 
 export class ApiError extends Error {
   constructor(status, code, message, details = null) {
@@ -42,27 +45,75 @@ async function decode(response) {
   return response.text();
 }
 
+const csrfMeta = () => globalThis.document?.querySelector('meta[name="csrf-token"]') ?? null;
+
 /** The page's CSRF token (<meta name="csrf-token">): the server wants it with every change. */
 function csrfToken() {
-  return globalThis.document?.querySelector('meta[name="csrf-token"]')?.content || null;
+  return csrfMeta()?.content || null;
+}
+
+/**
+ * After signing in again (in another tab) the session has a new CSRF token
+ * and this page still the old one: take the new one from /api/me.  Whether
+ * it changed (a request refused for its token is then worth sending again).
+ */
+async function refreshCsrfToken(doFetch) {
+  const meta = csrfMeta();
+  if (!meta) return false;
+  try {
+    const response = await doFetch('/api/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    const me = response.ok ? await decode(response) : null;
+    const token = me && typeof me === 'object' ? me.csrfToken : null;
+    if (!token || token === meta.content) return false;
+    meta.content = token;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where to sign in and then come back to this page: `/login?next=<path and query>`. */
 export function loginUrl(location = globalThis.location) {
   const here = `${location?.pathname || '/'}${location?.search ?? ''}`;
-  return `/login?next=${encodeURIComponent(here)}`;
+  // Slashes stay readable, as in the server's own redirects to /login.
+  return `/login?next=${encodeURIComponent(here).replaceAll('%2F', '/')}`;
 }
 
 let signingIn = false;
+const holds = new Set();
+const signedOutListeners = new Set();
 
-/** The browser's answer to a 401: to the sign-in page, once, whatever else was under way. */
-export function signInAgain(location = globalThis.location) {
-  if (!location || signingIn) return;
-  signingIn = true;
-  location.assign(loginUrl(location));
+/**
+ * While `hasUnsavedWork()` is true, a 401 does not leave the page (the
+ * editor's autosave registers its state).  Returns the function that removes it.
+ */
+export function holdPageOnSignOut(hasUnsavedWork) {
+  holds.add(hasUnsavedWork);
+  return () => holds.delete(hasUnsavedWork);
 }
 
-const SIGNED_OUT = 'You are not signed in (any more): opening the sign-in page…';
+/** `listener(loginUrl)` on each 401 that kept the page; returns the unsubscribe function. */
+export function onSignedOut(listener) {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
+/**
+ * The browser's answer to a 401: to the sign-in page (once, whatever else was
+ * under way), or, while there is unsaved work, tell the listeners instead.
+ */
+export function signInAgain(location = globalThis.location) {
+  if (!location || signingIn) return;
+  const url = loginUrl(location);
+  if ([...holds].some((hasUnsavedWork) => hasUnsavedWork())) {
+    for (const listener of signedOutListeners) listener(url);
+    return;
+  }
+  signingIn = true;
+  location.assign(url);
+}
+
+const SIGNED_OUT = 'You are signed out: sign in again to go on.';
 
 function failure(method, path, status, data, onUnauthorized) {
   const err = data && typeof data === 'object' ? data.error : null;
@@ -86,23 +137,30 @@ export async function request(
   path,
   { body, etag, fetch: doFetch = globalThis.fetch, onUnauthorized = signInAgain } = {},
 ) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const csrf = method === 'GET' || method === 'HEAD' ? null : csrfToken();
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  if (etag) headers['If-Match'] = etag;
-  let response;
-  try {
-    response = await doFetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-  } catch {
-    throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
+  const unsafe = method !== 'GET' && method !== 'HEAD';
+  const send = async () => {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const csrf = unsafe ? csrfToken() : null;
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+    if (etag) headers['If-Match'] = etag;
+    try {
+      return await doFetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The server could not be reached. Check that it is running.');
+    }
+  };
+  let response = await send();
+  let data = await decode(response);
+  if (unsafe && response.status === 403 && data?.error?.code === 'csrf-rejected' && (await refreshCsrfToken(doFetch))) {
+    response = await send(); // signed in again elsewhere: the same request with the new token
+    data = await decode(response);
   }
-  const data = await decode(response);
   if (!response.ok) throw failure(method, path, response.status, data, onUnauthorized);
   return { data, etag: response.headers.get('etag'), status: response.status };
 }
