@@ -9,9 +9,9 @@ import pytest
 from designer.storage import open_repository
 from designer.svaml import check_svaml
 from designer.web import create_app
+from tests.faults.proxy import FaultProxy as Proxy
 from tests.runtime.conftest import Caller, free_port, publish
 from tests.runtime.flows import always_open
-from tests.runtime.proxy import Proxy
 
 APOLOGY_HANGUP = "hangup"
 
@@ -93,11 +93,11 @@ def test_postgres_going_away_mid_call(pg_url, clock):
         proxy.cut()
         answer = call.pie("return", "1")
         assert answer["action"] == {"name": "hangup"} and answer["instructions"]
-        proxy.start()
+        proxy.restore()
         time.sleep(0.2)
         # the failed PIE did not move the call: the retry of the platform now succeeds
         call.second -= 1
         assert call.pie("return", "1")["action"]["name"] == "connectPstn"
     finally:
-        proxy.stop()
+        proxy.close()
         repo.close()

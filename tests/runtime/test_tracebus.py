@@ -10,7 +10,8 @@ import pytest
 
 from designer.repository import CallEvent
 from designer.tracebus import InProcessBus, Subscription
-from tests.runtime.proxy import Proxy
+from tests.faults.proxy import FaultProxy as Proxy
+from tests.runtime.conftest import free_port
 
 TS = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -123,7 +124,8 @@ def test_redis_down_publish_buffers_and_flushes_in_order(redis_url):
     proxy = Proxy((host, port)).start()
     prefix = f"test:{time.monotonic_ns()}"
     watcher_bus = RedisBus(redis_url, prefix=prefix)  # watches Redis directly
-    publisher = RedisBus(proxy.url, prefix=prefix)  # reaches Redis through the proxy
+    # the publisher reaches Redis through the proxy
+    publisher = RedisBus(f"redis://127.0.0.1:{proxy.port}/0", prefix=prefix)
     try:
         sub = watcher_bus.subscribe(call="c1")
         publisher.publish(event(seq=1))
@@ -136,7 +138,7 @@ def test_redis_down_publish_buffers_and_flushes_in_order(redis_url):
         assert time.monotonic() - started < 3
         assert not publisher.healthy and publisher.buffered >= 4
 
-        proxy.start()  # Redis is back: the buffer is flushed in order
+        proxy.restore()  # Redis is back: the buffer is flushed in order
         items = drain(sub, 5, timeout=10)
         assert [i["seq"] for i in items] == [2, 3, 4, 5, 6]
         deadline = time.monotonic() + 5
@@ -146,7 +148,7 @@ def test_redis_down_publish_buffers_and_flushes_in_order(redis_url):
     finally:
         publisher.close()
         watcher_bus.close()
-        proxy.stop()
+        proxy.close()
 
 
 @pytest.mark.redis
@@ -156,14 +158,14 @@ def test_subscribers_are_told_when_redis_goes_and_comes_back(redis_url):
     port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
     proxy = Proxy(("127.0.0.1", port)).start()
     prefix = f"test:{time.monotonic_ns()}"
-    bus = RedisBus(proxy.url, prefix=prefix)
+    bus = RedisBus(f"redis://127.0.0.1:{proxy.port}/0", prefix=prefix)
     direct = RedisBus(redis_url, prefix=prefix)
     try:
         sub = bus.subscribe(call="c1")
         proxy.cut()
         down = drain(sub, 1)
         assert down and down[0]["kind"] == "status" and down[0]["data"] == {"bus": "down"}
-        proxy.start()
+        proxy.restore()
         up = drain(sub, 1, timeout=10)
         assert up and up[0]["data"] == {"bus": "up"}
         direct.publish(event(seq=7))
@@ -171,13 +173,13 @@ def test_subscribers_are_told_when_redis_goes_and_comes_back(redis_url):
     finally:
         bus.close()
         direct.close()
-        proxy.stop()
+        proxy.close()
 
 
 def test_unreachable_redis_publish_is_quick():
     from designer.tracebus_redis import RedisBus
 
-    bus = RedisBus(f"redis://127.0.0.1:{Proxy._pick_port()}/0", ready_timeout=0.5)
+    bus = RedisBus(f"redis://127.0.0.1:{free_port()}/0", ready_timeout=0.5)
     try:
         started = time.monotonic()
         for seq in range(1, 51):
