@@ -144,11 +144,19 @@ class InProcessBus:
         self._queue_size = queue_size
 
     def publish(self, event: CallEvent) -> None:
-        item = event_item(event)
+        # Most events of a busy line have no watcher: look up the subscribers
+        # first and only build the JSON-able item for someone who listens.
+        if isinstance(event, CallEvent):
+            callid, flow = event.callid, event.flow_id
+        else:
+            callid, flow = event.get("callid"), event.get("flow")
         with self._lock:
-            targets = list(self._subs.get(("call", item.get("callid")), ()))
-            if item.get("flow") is not None:
-                targets += self._subs.get(("flow", item["flow"]), ())
+            targets = list(self._subs.get(("call", callid), ()))
+            if flow is not None:
+                targets += self._subs.get(("flow", flow), ())
+        if not targets:
+            return
+        item = event_item(event)
         for sub in targets:
             sub.deliver(item)
 
