@@ -35,7 +35,8 @@ EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_COMMENT = "example flow"
 
 
-def _url_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+def url_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--url`` database option every storage command shares."""
     return click.option(
         "--url",
         envvar=ENV_URL,
@@ -90,7 +91,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@_url_option
+@url_option
 def db_upgrade(url: str | None) -> None:
     """Migrate the database to the newest schema (creates it when missing)."""
     url = database_url(url)
@@ -105,7 +106,7 @@ def db_upgrade(url: str | None) -> None:
 
 @db.command("downgrade")
 @click.argument("revision")
-@_url_option
+@url_option
 def db_downgrade(revision: str, url: str | None) -> None:
     """Migrate the database down to REVISION ('base' removes every table)."""
     url = database_url(url)
@@ -114,7 +115,7 @@ def db_downgrade(revision: str, url: str | None) -> None:
 
 
 @db.command("current")
-@_url_option
+@url_option
 def db_current(url: str | None) -> None:
     """Show the schema revision of the database and whether it is current."""
     url = database_url(url)
@@ -129,7 +130,7 @@ def db_current(url: str | None) -> None:
 
 
 @db.command("check")
-@_url_option
+@url_option
 def db_check(url: str | None) -> None:
     """Exit 1 unless the database schema matches the models exactly."""
     url = database_url(url)
@@ -154,7 +155,7 @@ def db_check(url: str | None) -> None:
     help="Bind this number to the published flow (repeatable; needs --publish).",
 )
 @click.option("--comment", default="", help="Comment of the published version.")
-@_url_option
+@url_option
 def flow_import(
     file: Path, publish: bool, numbers: tuple[str, ...], comment: str, url: str | None
 ) -> None:
@@ -188,7 +189,7 @@ def flow_import(
 
 
 @click.command("list")
-@_url_option
+@url_option
 def flow_list(url: str | None) -> None:
     """List the stored flows with their published versions and bound numbers."""
     with _repo(url) as repo:
@@ -229,7 +230,7 @@ def _check_secret(secret: str) -> str:
 @click.argument("secret")
 @click.option("--name", default="", help="A name to recognise the application by.")
 @click.option("--default-flow", metavar="FLOW_ID", help="Flow for calls to unbound numbers.")
-@_url_option
+@url_option
 def app_add(key: str, secret: str, name: str, default_flow: str | None, url: str | None) -> None:
     """Add application KEY with its SECRET ('-' reads the secret from stdin)."""
     if secret == "-":
@@ -243,7 +244,7 @@ def app_add(key: str, secret: str, name: str, default_flow: str | None, url: str
 
 
 @app.command("list")
-@_url_option
+@url_option
 def app_list(url: str | None) -> None:
     """List applications (secrets are never shown)."""
     with _repo(url) as repo:
@@ -275,7 +276,7 @@ def number() -> None:
 @click.argument("flow_id")
 @click.option("--version", type=click.IntRange(min=1), help="Pin a version (default: latest).")
 @click.option("--app", "app_key", metavar="KEY", help="The application the number belongs to.")
-@_url_option
+@url_option
 def number_bind(
     e164: str, flow_id: str, version: int | None, app_key: str | None, url: str | None
 ) -> None:
@@ -291,7 +292,7 @@ def number_bind(
 
 @number.command("unbind")
 @click.argument("e164")
-@_url_option
+@url_option
 def number_unbind(e164: str, url: str | None) -> None:
     """Stop answering calls to E164."""
     with _repo(url) as repo:
@@ -300,7 +301,7 @@ def number_unbind(e164: str, url: str | None) -> None:
 
 
 @number.command("list")
-@_url_option
+@url_option
 def number_list(url: str | None) -> None:
     """List number bindings."""
     with _repo(url) as repo:
@@ -329,7 +330,7 @@ def examples() -> None:
     show_default="the designer's examples",
     help="Folder of *.json flow documents.",
 )
-@_url_option
+@url_option
 def examples_load(folder: Path, url: str | None) -> None:
     """Import and publish every example flow not stored yet (matched by name).
 

@@ -24,17 +24,8 @@ import click
 
 from designer import accounts
 from designer.accounts import ROLES, AccountStore
-from designer.storage import ENV_URL
+from designer.cli.db import url_option
 from designer.storage.accounts import open_accounts
-
-
-def _url_option(fn):
-    return click.option(
-        "--url",
-        envvar=ENV_URL,
-        metavar="URL",
-        help=f"Database URL (default: ${ENV_URL}, else sqlite:///instance/designer.db).",
-    )(fn)
 
 
 @contextmanager
@@ -95,7 +86,7 @@ def user() -> None:
 @click.option("--role", type=_ROLE, required=True, help="viewer < editor < publisher < admin")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
 @click.option("--no-password", is_flag=True, help="An account for API tokens only (no sign-in).")
-@_url_option
+@url_option
 def user_create(
     name: str, role: str, password_stdin: bool, no_password: bool, url: str | None
 ) -> None:
@@ -110,7 +101,7 @@ def user_create(
 
 
 @user.command("list")
-@_url_option
+@url_option
 def user_list(url: str | None) -> None:
     """List users and their roles (passwords are never shown)."""
     with _store(url) as store:
@@ -133,7 +124,7 @@ def user_list(url: str | None) -> None:
 @user.command("set-role")
 @click.argument("name")
 @click.argument("role", type=_ROLE)
-@_url_option
+@url_option
 def user_set_role(name: str, role: str, url: str | None) -> None:
     """Give user NAME another ROLE (the last admin stays admin)."""
     with _store(url) as store:
@@ -144,7 +135,7 @@ def user_set_role(name: str, role: str, url: str | None) -> None:
 @user.command("password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
-@_url_option
+@url_option
 def user_password(name: str, password_stdin: bool, url: str | None) -> None:
     """Set user NAME's password (their open sessions end)."""
     password = accounts.check_password(_read_password(password_stdin))
@@ -155,7 +146,7 @@ def user_password(name: str, password_stdin: bool, url: str | None) -> None:
 
 @user.command("delete")
 @click.argument("name")
-@_url_option
+@url_option
 def user_delete(name: str, url: str | None) -> None:
     """Delete user NAME and their API tokens (the last admin cannot be deleted)."""
     with _store(url) as store:
@@ -173,7 +164,7 @@ def token() -> None:
 @click.argument("name")
 @click.option("--label", default="", help="What the token is for.")
 @click.option("--expires-days", type=click.IntRange(1, 3650), help="Expire after this many days.")
-@_url_option
+@url_option
 def token_create(name: str, label: str, expires_days: int | None, url: str | None) -> None:
     """Make an API token acting as user NAME and print it (it is not shown again)."""
     now = _now()
@@ -187,7 +178,7 @@ def token_create(name: str, label: str, expires_days: int | None, url: str | Non
 
 @token.command("list")
 @click.argument("name", required=False)
-@_url_option
+@url_option
 def token_list(name: str | None, url: str | None) -> None:
     """List API tokens (of user NAME, or everyone's); the secrets are not stored."""
     with _store(url) as store:
@@ -208,7 +199,7 @@ def token_list(name: str | None, url: str | None) -> None:
 
 @token.command("revoke")
 @click.argument("token_id")
-@_url_option
+@url_option
 def token_revoke(token_id: str, url: str | None) -> None:
     """Revoke the API token TOKEN_ID (from `designer token list`)."""
     with _store(url) as store:
