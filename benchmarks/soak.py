@@ -72,7 +72,8 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 from psycopg import sql
-from simple_websocket import Client, ConnectionClosed
+
+from tests.wsclient import ConnectionClosed, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -200,7 +201,7 @@ class FlowWatcher:
 
     def __init__(self, port: int, flow_id: str) -> None:
         self.flow_id = flow_id
-        self.ws = Client.connect(f"ws://127.0.0.1:{port}/ws/traces?flow={flow_id}")
+        self.ws = connect(f"ws://127.0.0.1:{port}/ws/traces?flow={flow_id}")
         self.seen: Counter[tuple[str, int]] = Counter()
         self.last: dict[str, int] = {}
         self.out_of_order = 0

@@ -69,9 +69,7 @@ ACTIONS_ALLOWED: dict[str, frozenset[str]] = {
         {"hangup", "connectPstn", "connectMxp", "connectConf", "connectSip", "runMenu", "park"}
     ),
     "ace": frozenset({"hangup", "continue", "runMenu", "connectConf"}),
-    "pie": frozenset(
-        {"hangup", "continue", "connectPstn", "connectConf", "connectSip", "runMenu"}
-    ),
+    "pie": frozenset({"hangup", "continue", "connectPstn", "connectConf", "connectSip", "runMenu"}),
     "dice": frozenset({"hangup"}),
 }
 

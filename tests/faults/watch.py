@@ -8,14 +8,14 @@ import threading
 import time
 from typing import Any
 
-from simple_websocket import Client, ConnectionClosed
+from tests.wsclient import ConnectionClosed, connect
 
 
 class Watcher:
     """Collects every frame of ``/ws/traces?...`` until closed; the close code is kept."""
 
     def __init__(self, ws_url: str, query: str) -> None:
-        self.ws = Client.connect(f"{ws_url}/ws/traces?{query}")
+        self.ws = connect(f"{ws_url}/ws/traces?{query}")
         self.frames: list[dict[str, Any]] = []
         self.closed_with: int | None = None
         self._stop = threading.Event()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from simple_websocket import Client
 
 from designer.storage import open_repository
 from tests.runtime.conftest import free_port, publish
 from tests.runtime.flows import LINE, always_open
+from tests.wsclient import connect
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -76,7 +76,7 @@ def test_websocket_on_one_worker_sees_callbacks_of_the_other(pg_url, redis_url, 
     b = start_server(port_b, pg_url, redis_url, tmp_path)
     callid = f"scale-{time.monotonic_ns()}"
     try:
-        flow_ws = Client.connect(f"ws://127.0.0.1:{port_a}/ws/traces?flow={flow_id}")
+        flow_ws = connect(f"ws://127.0.0.1:{port_a}/ws/traces?flow={flow_id}")
         time.sleep(0.3)
 
         def send(payload):
@@ -88,7 +88,7 @@ def test_websocket_on_one_worker_sees_callbacks_of_the_other(pg_url, redis_url, 
         ice = send({"event": "ice", "callid": callid, "timestamp": "2026-11-25T10:00:00Z",
                     "cli": "+46701234567", "to": {"type": "number", "endpoint": LINE}})  # fmt: skip
         assert ice["action"]["name"] == "runMenu"
-        call_ws = Client.connect(f"ws://127.0.0.1:{port_a}/ws/traces?call={callid}")
+        call_ws = connect(f"ws://127.0.0.1:{port_a}/ws/traces?call={callid}")
         send({"event": "pie", "callid": callid, "timestamp": "2026-11-25T10:00:05Z",
               "menuResult": {"menuId": "main", "type": "return", "value": "1"}})  # fmt: skip
         send({"event": "ace", "callid": callid, "timestamp": "2026-11-25T10:00:09Z"})

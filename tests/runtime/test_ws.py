@@ -8,10 +8,10 @@ import time
 
 import httpx
 import pytest
-from simple_websocket import Client, ConnectionClosed
 from werkzeug.serving import make_server
 
 from tests.runtime.flows import LINE
+from tests.wsclient import ConnectionClosed, connect
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def subscribed(ws, timeout=5.0):
 def test_call_stream_sends_backlog_then_live(server, repo):
     post(server, ice("ws-1"))
     stored = [e.to_dict() for e in repo.list_events("ws-1")]
-    ws = Client.connect(f"ws://{server}/ws/traces?call=ws-1")
+    ws = connect(f"ws://{server}/ws/traces?call=ws-1")
     try:
         assert subscribed(ws) == {"subscribed": True, "call": "ws-1"}
         backlog = receive(ws, len(stored))
@@ -79,7 +79,7 @@ def test_call_stream_sends_backlog_then_live(server, repo):
 
 
 def test_flow_stream_sends_live_events_of_every_call(server, repo, support_flow):
-    ws = Client.connect(f"ws://{server}/ws/traces?flow={support_flow}")
+    ws = connect(f"ws://{server}/ws/traces?flow={support_flow}")
     try:
         assert subscribed(ws) == {"subscribed": True, "flow": support_flow}
         post(server, ice("ws-a"))
@@ -104,7 +104,7 @@ def test_flow_stream_sends_live_events_of_every_call(server, repo, support_flow)
     [("call=nobody", "nobody"), ("flow=nothing", "nothing"), ("", "exactly one")],
 )
 def test_unknown_ids_get_an_error_frame_and_a_clean_close(server, query, message):
-    ws = Client.connect(f"ws://{server}/ws/traces?{query}")
+    ws = connect(f"ws://{server}/ws/traces?{query}")
     frame = json.loads(ws.receive(timeout=5))
     assert frame["kind"] == "error" and message in frame["data"]["message"]
     with pytest.raises(ConnectionClosed) as info:

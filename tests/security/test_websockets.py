@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from flask import Flask
-from simple_websocket import Client
 from werkzeug.serving import make_server
 
 from designer.repository import NumberBinding
 from tests.security.conftest import MINIMAL_FLOW, Clock, Person, add_people
+from tests.wsclient import TraceClient, connect
 
 LINE = "+46700000001"
 
@@ -55,8 +55,8 @@ UPGRADE = {
 }
 
 
-def _connect(host: str, query: str, headers: dict[str, str] | None = None) -> Client:
-    return Client.connect(f"ws://{host}/ws/traces?{query}", headers=headers)
+def _connect(host: str, query: str, headers: dict[str, str] | None = None) -> TraceClient:
+    return connect(f"ws://{host}/ws/traces?{query}", headers=headers)
 
 
 def _refused(host: str, query: str, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from simple_websocket import Client
 from werkzeug.serving import make_server
 
 from designer import examples
 from designer.repository import NumberBinding
 from designer.web import create_app, ws
+from tests.wsclient import connect
 
 LINE = "+46700000077"
 
@@ -53,7 +53,7 @@ def reader_threads() -> list[threading.Thread]:
 
 def test_a_flow_watcher_is_told_when_it_is_subscribed(served: tuple[str, str]) -> None:
     host, flow_id = served
-    watcher = Client.connect(f"ws://{host}/ws/traces?flow={flow_id}")
+    watcher = connect(f"ws://{host}/ws/traces?flow={flow_id}")
     try:
         first = json.loads(watcher.receive(timeout=5))
         assert first["kind"] == "status" and first["callid"] is None
@@ -73,7 +73,7 @@ def test_a_call_watcher_is_told_too_before_the_stored_events(served: tuple[str, 
     ice = {"event": "ice", "callid": "sub-2", "timestamp": "2026-11-25T10:00:00Z",
            "cli": "+46701234567", "to": {"type": "number", "endpoint": LINE}}  # fmt: skip
     assert httpx.post(f"http://{host}/voice/callback", json=ice, timeout=5).status_code == 200
-    watcher = Client.connect(f"ws://{host}/ws/traces?call=sub-2")
+    watcher = connect(f"ws://{host}/ws/traces?call=sub-2")
     try:
         first = json.loads(watcher.receive(timeout=5))
         assert first["data"] == {"subscribed": True, "call": "sub-2"}
