@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { actionFor, formatCombo, inField, isMac, matches, parseCombo, SHORTCUTS, shortcutGroups } from '../src/lib/keymap.js';
+import { actionFor, formatCombo, GESTURES, inField, isMac, matches, parseCombo, SHORTCUTS, shortcutGroups, shortcutHint } from '../src/lib/keymap.js';
 
 const key = (k, mods = {}, target = { tagName: 'DIV' }) => ({
   key: k,
@@ -71,6 +71,28 @@ describe('keymap', () => {
     const listed = groups.flatMap((g) => g.items.map((s) => s.action));
     assert.equal(listed.length, SHORTCUTS.length);
     assert.equal(new Set(listed).size, listed.length);
+  });
+});
+
+describe('palette shortcut and gestures', () => {
+  it('collapses the palette with Mod+B, even from the palette filter', () => {
+    const input = { tagName: 'INPUT', type: 'text' };
+    assert.equal(actionFor(key('b', { ctrlKey: true })), 'palette');
+    assert.equal(actionFor(key('b', { ctrlKey: true }, input), { onCanvas: false }), 'palette');
+    assert.equal(actionFor(key('b', { metaKey: true }), { mac: true }), 'palette');
+    assert.equal(actionFor(key('b')), null, 'a plain B types, it does not toggle');
+  });
+
+  it('writes the hint shown in tooltips per platform', () => {
+    assert.equal(shortcutHint('palette'), 'Ctrl+B');
+    assert.equal(shortcutHint('palette', { mac: true }), '⌘B');
+    assert.equal(shortcutHint('no-such-action'), null);
+  });
+
+  it('tells how to re-point a connection in the mouse help', () => {
+    const help = Object.fromEntries(GESTURES.map((g) => [g.label, g.keys.join(' or ')]));
+    assert.equal(help['Re-point a connection'], 'Drag either end');
+    assert.equal(help['Cancel re-pointing'], 'Drop on empty canvas');
   });
 });
 

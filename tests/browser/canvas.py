@@ -82,16 +82,46 @@ def _drop_point(page: Any, target: str) -> tuple[float, float]:
     return min(max(cx, left), right), min(max(cy, top), bottom)
 
 
-def connect(page: Any, source: str, port_name: str, target: str) -> None:
-    """Drag from a node's port handle and drop onto the target node's card."""
-    sx, sy = _center(port(page, source, port_name))
-    tx, ty = _drop_point(page, target)
+def _drag(
+    page: Any, start: tuple[float, float], end: tuple[float, float], release: bool = True
+) -> None:
+    """Press at ``start`` and move to ``end`` in small steps, as a hand does."""
+    (sx, sy), (tx, ty) = start, end
     page.mouse.move(sx, sy)
     page.mouse.down()
     steps = 12
     for i in range(1, steps + 1):
         page.mouse.move(sx + (tx - sx) * i / steps, sy + (ty - sy) * i / steps)
-    page.mouse.up()
+    if release:
+        page.mouse.up()
+
+
+def connect(page: Any, source: str, port_name: str, target: str) -> None:
+    """Drag from a node's port handle and drop onto the target node's card."""
+    _drag(page, _center(port(page, source, port_name)), _drop_point(page, target))
+
+
+def edge_end(page: Any, source: str, port_name: str, end: str) -> Any:
+    """The grip at the ``end`` ("source" or "target") of an edge, dragged to re-point it."""
+    return edge(page, source, port_name).locator(f".react-flow__edgeupdater-{end}")
+
+
+def repoint_target(page: Any, source: str, port_name: str, target: str) -> None:
+    """Drag the arrow end of an edge onto another node's card."""
+    _drag(page, _center(edge_end(page, source, port_name, "target")), _drop_point(page, target))
+
+
+def repoint_source(
+    page: Any, source: str, port_name: str, new_source: str, new_port: str, release: bool = True
+) -> None:
+    """Drag the tail of an edge onto another port (``release=False`` stops before dropping)."""
+    start = _center(edge_end(page, source, port_name, "source"))
+    _drag(page, start, _center(port(page, new_source, new_port)), release=release)
+
+
+def drag_edge_end_to(page: Any, source: str, port_name: str, end: str, x: float, y: float) -> None:
+    """Drag an edge's end to page pixel (x, y), e.g. onto empty canvas."""
+    _drag(page, _center(edge_end(page, source, port_name, end)), (x, y))
 
 
 def wait_saved(page: Any) -> None:

@@ -11,8 +11,13 @@
 // they tint and badge nodes and edges, and add "ghosts" (removed nodes and
 // edges of a diff, drawn where they were) without touching the document.
 //
+// Either end of an edge can be dragged onto another handle to re-point it
+// (`onReconnect(old, next)` with `{from, port, to}` each); dropped on empty
+// canvas it stays as it was (React Flow's onReconnect convention), and no
+// step picker opens as it does for a new connection.
+//
 // `readOnly` shows a document that cannot be edited here (a published
-// version): nothing can be dragged or connected.
+// version): nothing can be dragged, connected or re-pointed.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import {
@@ -136,6 +141,7 @@ export function Canvas({
   onMoveEnd,
   onConnect,
   onConnectToPane,
+  onReconnect,
   onDropType,
   onNoteText,
   onNoteColor,
@@ -149,9 +155,10 @@ export function Canvas({
   const measured = useRef(new Map());
   const sizes = useRef(new Map()); // live note sizes while resizing
   const [drag, setDrag] = useState(() => new Map());
-  const [connecting, setConnecting] = useState(false);
+  const [connecting, setConnecting] = useState(null); // null | 'step' (to an input) | 'port' (to an output)
   const cache = useRef(new Map());
   const connectFrom = useRef(null);
+  const reconnecting = useRef(false);
 
   // Show the flow once every node has been measured: all of it when it fits
   // at a readable zoom, else its start at the left edge at that zoom.
@@ -336,6 +343,7 @@ export function Canvas({
         selectable: false,
         focusable: false,
         deletable: false,
+        reconnectable: false,
         className: 'edge-removed',
         zIndex: -1,
       });
@@ -422,14 +430,17 @@ export function Canvas({
     [onConnect],
   );
 
+  // A re-pointed edge starts as a connection from its other end: from its
+  // source port when its target end is dragged (the cards are drop targets),
+  // from the input of its target when its source end is (the ports are).
   const onConnectStart = useCallback((_, params) => {
-    connectFrom.current = params?.handleType === 'source' ? params : null;
-    setConnecting(true);
+    connectFrom.current = params?.handleType === 'source' && !reconnecting.current ? params : null;
+    setConnecting(params?.handleType === 'target' ? 'port' : 'step');
   }, []);
 
   const onConnectEnd = useCallback(
     (event, state) => {
-      setConnecting(false);
+      setConnecting(null);
       const from = connectFrom.current;
       connectFrom.current = null;
       if (!from || state?.isValid || state?.toNode) return;
@@ -441,6 +452,22 @@ export function Canvas({
       });
     },
     [onConnectToPane, rf],
+  );
+
+  // React Flow calls onReconnectStart before onConnectStart, and onConnectEnd before onReconnectEnd.
+  const onReconnectStart = useCallback(() => {
+    reconnecting.current = true;
+  }, []);
+  const onReconnectEnd = useCallback(() => {
+    reconnecting.current = false;
+  }, []);
+  const handleReconnect = useCallback(
+    (edge, conn) =>
+      onReconnect?.(
+        { from: edge.source, port: edge.sourceHandle, to: edge.target },
+        { from: conn.source, port: conn.sourceHandle, to: conn.target },
+      ),
+    [onReconnect],
   );
 
   const onDragOver = useCallback((ev) => {
@@ -475,7 +502,7 @@ export function Canvas({
   return (
     <div
       ref={wrapper}
-      className={`canvas${connecting ? ' is-connecting' : ''}${readOnly ? ' is-read-only' : ''}`}
+      className={`canvas${connecting === 'step' ? ' is-connecting' : ''}${connecting === 'port' ? ' is-connecting-port' : ''}${readOnly ? ' is-read-only' : ''}`}
       onDragOver={readOnly ? undefined : onDragOver}
       onDrop={readOnly ? undefined : onDrop}
       onDoubleClick={readOnly ? undefined : onDoubleClick}
@@ -491,6 +518,10 @@ export function Canvas({
         onConnect={readOnly ? undefined : handleConnect}
         onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
+        onReconnect={readOnly ? undefined : handleReconnect}
+        onReconnectStart={onReconnectStart}
+        onReconnectEnd={onReconnectEnd}
+        reconnectRadius={12}
         isValidConnection={isValidConnection}
         nodesConnectable={!readOnly}
         nodesDraggable={!readOnly}

@@ -23,15 +23,16 @@ import { diffOverlay } from '../lib/diffview.js';
 import * as edit from '../lib/document.js';
 import { downloadBlob, readFlowFile } from '../lib/files.js';
 import { heatOverlay } from '../lib/heat.js';
-import { actionFor, inField, isMac } from '../lib/keymap.js';
+import { actionFor, inField, isMac, shortcutHint } from '../lib/keymap.js';
 import { fallbackLayout } from '../lib/layout.js';
 import { placeMarkers, publishBlocker } from '../lib/markers.js';
+import { loadCollapsed, saveCollapsed } from '../lib/palette.js';
 import { typeOf } from '../lib/registry.js';
 import { searchNodes } from '../lib/summary.js';
 import { liveOverlay, pathOf, pathOverlay } from '../lib/trace.js';
 import { useToast } from '../ui/Toasts.jsx';
 import { useAccess } from '../ui/useAccess.js';
-import { Canvas, GHOST_PREFIX } from './Canvas.jsx';
+import { Canvas, edgeId, GHOST_PREFIX } from './Canvas.jsx';
 import { CallPathBanner, CompareBanner, HeatBar, LiveBar, SignedOutBanner } from './CanvasBars.jsx';
 import { ConnectDialog } from './ConnectDialog.jsx';
 import { EditorContext } from './context.js';
@@ -60,7 +61,7 @@ const EMPTY_MARKERS = { nodes: {}, general: [], errors: 0, warnings: 0, list: []
 // map under everything, a live call's position on top.
 const LAYERS = ['heat', 'diff', 'call', 'test', 'live'];
 // What may be done while the canvas shows a published version (read-only).
-const VIEW_ACTIONS = new Set(['search', 'fit', 'zoomIn', 'zoomOut', 'help', 'escape', 'save']);
+const VIEW_ACTIONS = new Set(['search', 'fit', 'zoomIn', 'zoomOut', 'help', 'escape', 'save', 'palette']);
 const CLIPBOARD_KEY = 'callflow-designer.clipboard';
 const NODE_W = 220;
 const MAC = isMac(globalThis.navigator?.platform);
@@ -100,6 +101,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   const [search, setSearch] = useState(null); // {query, index}
   const [quickAdd, setQuickAdd] = useState(null); // {screen, flow, from?, port?}
   const [overlays, setOverlays] = useState({});
+  const [paletteCollapsed, setPaletteCollapsed] = useState(() => loadCollapsed());
   const memoryClip = useRef(null);
   const pasteCount = useRef(0);
   const importInput = useRef(null);
@@ -361,6 +363,17 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
     [tryCommit],
   );
   const onConnectToPane = useCallback((from, port, at) => setQuickAdd({ ...at, from, port }), []);
+  /** An edge's end dropped on another handle: one undoable step, the moved edge selected. */
+  const onReconnect = useCallback(
+    (old, next) => {
+      const before = history.current();
+      const after = tryCommit((d) => edit.reconnect(d, reg, old, next));
+      if (after && after !== before) select({ edges: [edgeId(next.from, next.port)] });
+    },
+    [history, reg, select, tryCommit],
+  );
+  const togglePalette = useCallback(() => setPaletteCollapsed((collapsed) => !collapsed), []);
+  useEffect(() => saveCollapsed(paletteCollapsed), [paletteCollapsed]);
   const onPaneDoubleClick = useCallback((screen, flow) => setQuickAdd({ screen, flow }), []);
 
   // --- search ---------------------------------------------------------------------
@@ -554,6 +567,9 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       case 'help':
         setDialog('help');
         break;
+      case 'palette':
+        togglePalette();
+        break;
       case 'escape':
         if (quickAdd) setQuickAdd(null);
         else if (search) setSearch(null);
@@ -738,6 +754,9 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             reg={reg}
             hasStart={hasStart}
             onAdd={addFromPalette}
+            collapsed={paletteCollapsed}
+            onToggle={togglePalette}
+            toggleHint={shortcutHint('palette', { mac: MAC })}
             readOnly={readOnly}
             reason={
               viewingVersion ? 'A published version cannot be edited: go back to the draft to add steps.' : lockReason
@@ -777,6 +796,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
               onMoveEnd={guard(onMoveEnd)}
               onConnect={guard(onConnect)}
               onConnectToPane={guard(onConnectToPane)}
+              onReconnect={guard(onReconnect)}
               onDropType={guard((type, pos) => addNodeAt(type, pos))}
               onNoteText={guard(onNoteText)}
               onNoteColor={guard(onNoteColor)}

@@ -77,7 +77,8 @@ export function Inspector({ doc, reg, selection, markers, actions, lockReason = 
           <p>Select a step to edit its properties.</p>
           <p className="muted small">
             Drag steps from the palette onto the canvas, then drag from a port on the right of a step
-            to the step that should follow. Press <kbd>?</kbd> for shortcuts.
+            to the step that should follow; drag either end of a connection to re-point it. Press{' '}
+            <kbd>?</kbd> for shortcuts.
           </p>
         </>
       )}

@@ -3,6 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 
+import { filterTypes } from '../lib/palette.js';
 import { TypeIcon } from '../ui/icons.jsx';
 
 export function QuickAdd({ reg, at, title, onPick, onClose }) {
@@ -10,12 +11,7 @@ export function QuickAdd({ reg, at, title, onPick, onClose }) {
   const [active, setActive] = useState(0);
   const ref = useRef(null);
   const inputRef = useRef(null);
-  const types = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return reg.types.filter(
-      (t) => t.kind !== 'start' && (!q || t.label.toLowerCase().includes(q) || t.type.toLowerCase().includes(q)),
-    );
-  }, [reg, query]);
+  const types = useMemo(() => filterTypes(reg.types, query).filter((t) => t.kind !== 'start'), [reg, query]);
   useEffect(() => inputRef.current?.focus(), []);
   useEffect(() => {
     const away = (ev) => ref.current && !ref.current.contains(ev.target) && onClose();

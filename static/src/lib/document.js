@@ -204,6 +204,39 @@ function followPorts(doc, typeDef, id, oldData, newData) {
  * occupied port is re-pointed rather than given a second edge.
  */
 export function connect(doc, reg, from, port, to) {
+  checkConnection(doc, reg, from, port, to);
+  const existing = edgeFrom(doc, from, port);
+  if (existing?.to === to) return doc;
+  const edges = doc.edges.filter((e) => !(e.from === from && edgePort(e) === port));
+  return { ...doc, edges: [...edges, makeEdge(from, port, to)] };
+}
+
+/**
+ * Move the edge leaving `old.from` through `old.port` so that it runs from
+ * `next.from`'s `next.port` to `next.to`: either end of it dragged elsewhere
+ * on the canvas.  The edge keeps its place in the list (and any other field
+ * it has).  As with connect, a port carries one edge: an edge already
+ * leaving the new port is replaced, never doubled.
+ */
+export function reconnect(doc, reg, old, next) {
+  const oldPort = old.port ?? DEFAULT_PORT;
+  const port = next.port ?? DEFAULT_PORT;
+  const current = edgeFrom(doc, old.from, oldPort);
+  if (!current) throw new EditError(`There is no connection from "${old.from}" (${oldPort}) any more.`);
+  if (current.from === next.from && oldPort === port && current.to === next.to) return doc;
+  checkConnection(doc, reg, next.from, port, next.to);
+  const { port: _old, ...kept } = current;
+  const moved = { ...kept, ...makeEdge(next.from, port, next.to) };
+  const edges = [];
+  for (const e of doc.edges) {
+    if (e === current) edges.push(moved);
+    else if (!(e.from === next.from && edgePort(e) === port)) edges.push(e);
+  }
+  return { ...doc, edges };
+}
+
+/** Why `from`'s `port` may not lead to `to` (an EditError), or nothing when it may. */
+function checkConnection(doc, reg, from, port, to) {
   const source = findNode(doc, from);
   const target = findNode(doc, to);
   if (!source || !target) throw new EditError('Both ends of a connection must be nodes.');
@@ -214,10 +247,6 @@ export function connect(doc, reg, from, port, to) {
   if (!acceptsInput(typeOf(reg, target.type))) {
     throw new EditError('Nothing can connect into the start node.');
   }
-  const existing = edgeFrom(doc, from, port);
-  if (existing?.to === to) return doc;
-  const edges = doc.edges.filter((e) => !(e.from === from && edgePort(e) === port));
-  return { ...doc, edges: [...edges, makeEdge(from, port, to)] };
 }
 
 export function disconnect(doc, from, port) {

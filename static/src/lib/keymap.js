@@ -22,6 +22,7 @@ export const SHORTCUTS = [
   { action: 'fit', keys: ['Shift+1'], label: 'Zoom to fit', group: 'View', canvas: true },
   { action: 'zoomIn', keys: ['+', '='], label: 'Zoom in', group: 'View', canvas: true },
   { action: 'zoomOut', keys: ['-'], label: 'Zoom out', group: 'View', canvas: true },
+  { action: 'palette', keys: ['Mod+B'], label: 'Collapse or expand the palette', group: 'View', inFields: true },
   { action: 'help', keys: ['?'], label: 'Keyboard shortcuts', group: 'Help' },
   { action: 'escape', keys: ['Escape'], label: 'Close dialog / clear selection', group: 'Help', inFields: true },
 ];
@@ -32,6 +33,11 @@ export const GESTURES = [
   { label: 'Select with a box', keys: ['Shift+Drag'] },
   { label: 'Pan the canvas', keys: ['Drag', 'Scroll'] },
   { label: 'Zoom', keys: ['Ctrl+Scroll'] },
+  { label: 'Connect a port to a step', keys: ['Drag from the port'] },
+  // Onto another step (its arrow end) or another port (its tail).
+  { label: 'Re-point a connection', keys: ['Drag either end'] },
+  // The connection stays as it was (React Flow's convention); nothing is deleted.
+  { label: 'Cancel re-pointing', keys: ['Drop on empty canvas'] },
 ];
 
 /** Parse "Mod+Shift+Z" into its parts. */
@@ -105,6 +111,12 @@ export function formatCombo(combo, { mac = false } = {}) {
     return `${c.mod ? '⌘' : ''}${c.alt ? '⌥' : ''}${c.shift ? '⇧' : ''}${key}`;
   }
   return [c.mod && 'Ctrl', c.alt && 'Alt', c.shift && 'Shift', key].filter(Boolean).join('+');
+}
+
+/** The first combo of `action`, written for this platform (for tooltips), or null. */
+export function shortcutHint(action, { mac = false, shortcuts = SHORTCUTS } = {}) {
+  const s = shortcuts.find((item) => item.action === action);
+  return s ? formatCombo(s.keys[0], { mac }) : null;
 }
 
 /** The shortcut table grouped for the help dialog. */
