@@ -69,6 +69,7 @@ from designer.errors import (
 )
 from designer.flow import Flow
 from designer.repository import (
+    LOST_RESULT,
     AnsweredCallback,
     CallbackState,
     CallEvent,
@@ -879,7 +880,8 @@ def outcome(call: CallRecord, reason: str | None, dice_result: str | None) -> st
     connected = last in _CONNECT_ACTIONS or call.context.get("connected")
     if connected and (dice_result or "").upper() == "ANSWERED":
         return "connected"
-    if call.result:
+    # "lost" only stood in for a DiCE that had not come (designer.housekeeping): now it has
+    if call.result and call.result != LOST_RESULT:
         return call.result
     if (reason or "").upper() == "CALLERHANGUP":
         return "callerhangup"

@@ -43,6 +43,19 @@ def check_e164(number: str) -> str:
     return number
 
 
+def check_callids(callids: Any) -> list[str]:
+    """``callids`` as a list without repeats, in order; refuses what cannot name calls.
+
+    One string is refused rather than read as a list of one-letter ids.
+    """
+    if isinstance(callids, str | bytes) or not isinstance(callids, list | tuple):
+        raise BadRequest(f"call ids must be a list of strings, not {type(callids).__name__}")
+    for callid in callids:
+        if not isinstance(callid, str):
+            raise BadRequest(f"a call id must be a string, not {callid!r}")
+    return list(dict.fromkeys(callids))
+
+
 @dataclass
 class Application:
     key: str
@@ -181,6 +194,12 @@ class CallFilter:
     simulated: bool | None = None
 
 
+# What ``Repository.sweep_stale_calls`` writes into a call whose DiCE never came.
+LOST_RESULT = "lost"
+NO_DICE_REASON = "no-dice"
+SWEPT_EVENT = "swept"
+
+
 class Repository(Protocol):
     # applications
     def add_application(self, app: Application) -> Application: ...
@@ -234,6 +253,17 @@ class Repository(Protocol):
 
     def list_events(self, callid: str, after_seq: int = 0) -> list[CallEvent]: ...
 
+    # bulk reads of trace events (the call log's analysis reads thousands of calls)
+    def list_events_of_calls(self, callids: list[str]) -> dict[str, list[CallEvent]]:
+        """Each call's events in ``seq`` order, keyed by call id in the order asked.
+
+        Every id asked for is a key (given twice, once); an unknown call's list
+        is empty, as is that of a call without events.  One query per few
+        hundred calls rather than one per call, in one transaction, so the
+        calls' events are read from one state of the database.
+        """
+        ...
+
     # idempotent callbacks: the answer given to (callid, key) is replayed on a retry
     def get_callback_response(self, callid: str, key: str) -> dict[str, Any] | None:
         """The response stored for this callback, or None when it was never answered."""
@@ -272,5 +302,31 @@ class Repository(Protocol):
         An unchanged value means none of them changed *through this object*;
         other processes' writes are not seen, so a cache keyed on it must also
         expire (the call engine keeps routes for a couple of seconds).
+        """
+        ...
+
+    # housekeeping (designer.housekeeping): close calls whose DiCE never came,
+    # forget callback answers no retry will ask for again
+    def sweep_stale_calls(
+        self, idle_before: datetime, now: datetime, *, dry_run: bool = False
+    ) -> list[CallEvent]:
+        """End every ``active`` call whose latest activity is older than ``idle_before``.
+
+        Latest activity is the ts of its latest trace event, else ``started_at``.
+        Each such call gets ``state="ended"``, ``result=LOST_RESULT``,
+        ``reason=NO_DICE_REASON``, ``ended_at`` = that latest activity (not
+        ``now``), and a ``SWEPT_EVENT`` trace event at ``now`` numbered after
+        its last seq, so a callback step worked out before the sweep is
+        ``StaleCall`` and a late DiCE is recorded after it.  Calls are ended in
+        batches, each its own transaction; a call that changed meanwhile is
+        left alone.  Returns the swept events, oldest call first (``dry_run``:
+        the events it would write, nothing written).
+        """
+        ...
+
+    def prune_callback_responses(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete the stored callback answers given before ``before``; how many went.
+
+        In batches, each its own transaction (``dry_run``: only count them).
         """
         ...

@@ -1,6 +1,8 @@
 """Commands that work on the database: schema, flows, applications, numbers, examples.
 
-``designer db upgrade|downgrade|current|check`` run the Alembic migrations;
+``designer db upgrade|downgrade|current|check`` run the Alembic migrations,
+``designer db housekeeping`` ends calls whose DiCE never came and deletes old
+callback answers (``designer.housekeeping``);
 ``designer flow import|list``, ``designer app add|list``, ``designer number
 bind|unbind|list`` and ``designer examples load`` manage what the server
 serves.  Every command takes ``--url`` (default ``$DESIGNER_DATABASE_URL``,
@@ -26,10 +28,20 @@ from designer.cli.flow import finding_line
 from designer.errors import BadRequest, DesignerError
 from designer.findings import Report
 from designer.flow import Flow
+from designer.housekeeping import (
+    KEEP_ANSWERS,
+    STALE_AFTER,
+    describe,
+    housekeep,
+    parse_duration,
+    quiet_warning,
+)
 from designer.repository import Application, NumberBinding, Repository, check_e164
 from designer.storage import ENV_URL, database_url, open_repository
 from designer.storage import migrate as migrations
 from designer.storage.engine import redact
+from designer.storage.secretbox import ENV_KEYS, new_key
+from designer.storage.sql import SqlRepository
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_COMMENT = "example flow"
@@ -141,6 +153,74 @@ def db_check(url: str | None) -> None:
             _note(f"  {d}")
         sys.exit(1)
     click.echo(f"{redact(url)}: schema matches the models")
+
+
+@db.command("housekeeping")
+@click.option(
+    "--idle",
+    default=describe(STALE_AFTER),
+    show_default=True,
+    metavar="DURATION",
+    help="End the calls still active with no callback for longer than this.",
+)
+@click.option(
+    "--keep-answers",
+    default=describe(KEEP_ANSWERS),
+    show_default=True,
+    metavar="DURATION",
+    help="Delete the stored callback answers older than this.",
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would change.")
+@url_option
+def db_housekeeping(idle: str, keep_answers: str, dry_run: bool, url: str | None) -> None:
+    """End calls whose DiCE never came; delete callback answers no retry will ask for.
+
+    A call whose DiCE was lost stays "active" for good; one not heard of for
+    --idle is ended with the result "lost" at the time it was last heard of.
+    Callback answers are kept so that a retried callback gets the same
+    answer; Sinch retries within minutes.  The server does this by itself
+    (DESIGNER_HOUSEKEEPING); run this from cron when that is turned off.  Safe
+    while the server answers calls.  A DURATION is like 90s, 10m, 6h, 1d or 1h30m.
+    """
+    stale_after = parse_duration(idle, "--idle")
+    keep = parse_duration(keep_answers, "--keep-answers")
+    warning = quiet_warning(stale_after)
+    if warning:
+        _note(f"warning: {warning}")
+    with _repo(url) as repo:
+        done = housekeep(repo, _now(), stale_after=stale_after, keep_answers=keep, dry_run=dry_run)
+    for line in done.lines():
+        click.echo(line)
+
+
+# --- designer db encrypt-secrets | generate-key: application secrets at rest ---------
+@db.command("encrypt-secrets")
+@url_option
+def db_encrypt_secrets(url: str | None) -> None:
+    """Encrypt application secrets with the current key; print how many changed.
+
+    Plain-text secrets (stored by older versions) and secrets encrypted with
+    an older key (a later one in $DESIGNER_ENCRYPTION_KEY) are encrypted
+    anew with the first key.  Safe to run again.  A secret none of the keys
+    decrypts stops it, naming the application, and nothing is changed.
+    """
+    url = database_url(url)
+    with _repo(url) as repo:
+        if not isinstance(repo, SqlRepository):
+            raise DesignerError(f"{url} keeps nothing on disk: there is nothing to encrypt")
+        changed, stored = repo.encrypt_secrets()
+    click.echo(
+        f"{redact(url)}: encrypted {changed} application secret(s) with the current key "
+        f"({stored - changed} already were)"
+    )
+
+
+@db.command("generate-key")
+def db_generate_key() -> None:
+    """Print a new key for $DESIGNER_ENCRYPTION_KEY (application secrets at rest)."""
+    click.echo(new_key())
+    _note(f"set {ENV_KEYS} to it on every host (to rotate: the new key, a comma, the old "
+          "keys), then run `designer db encrypt-secrets`")  # fmt: skip
 
 
 # --- designer flow import | list ---------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 
 ENV_URL = "DESIGNER_URL"
 DEFAULT_URL = "http://127.0.0.1:5000"
-PAGE_SIZE = 500  # the largest page GET /api/calls serves
-FETCH_THREADS = 4  # concurrent GET /api/calls/<callid> when paths are wanted
+PAGE_SIZE = 500  # the largest page GET /api/calls and GET /api/events serve
 STATUS_ERRORS: dict[int, type[DesignerError]] = {
     400: errors.BadRequest,
     401: errors.Unauthorized,
@@ -285,8 +283,14 @@ class Designer:
         until: datetime | str | None = None,
         simulated: bool | None = None,
         limit: int | None = None,
+        events: bool = False,
     ) -> list[dict[str, Any]]:
-        """Call summaries as the API serves them, newest first, paging through all of them."""
+        """Call summaries as the API serves them, newest first, paging through all of them.
+
+        With ``events`` each carries its trace events (``"events"``, in ``seq``
+        order), read from ``GET /api/events`` a page of calls at a time: a
+        few requests for thousands of calls, not one per call.
+        """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):
@@ -299,12 +303,13 @@ class Designer:
             "until": _iso(until, "until"),
             "simulated": None if simulated is None else str(bool(simulated)).lower(),
         }
+        path = "/api/events" if events else "/api/calls"
         items: list[dict[str, Any]] = []
         while limit is None or len(items) < limit:
             size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(items))
             if size == 0:
                 break
-            page = self.get("/api/calls", **query, limit=size, offset=len(items))
+            page = self.get(path, **query, limit=size, offset=len(items))
             batch = page.get("items") or []
             items.extend(batch)
             if len(batch) < size or len(items) >= int(page.get("total", 0)):
@@ -325,8 +330,9 @@ class Designer:
     ) -> pd.DataFrame:
         """The call log, one row per call, newest first (see ``designer.notebook.frames``).
 
-        ``path`` (the node ids each call visited, in order) needs each call's
-        events, one request per call; ``paths=False`` skips it for a quick look.
+        ``path`` (the node ids each call visited, in order) needs the calls'
+        events, which make the answers larger; ``paths=False`` skips them for
+        a quick look.
         """
         from designer.notebook import frames
 
@@ -338,9 +344,10 @@ class Designer:
             until=until,
             simulated=simulated,
             limit=limit,
+            events=paths,
         )
-        events = self._events_of([i["callid"] for i in items]) if paths else None
-        return frames.calls_frame(frames.call_rows_from_api(items, events))
+        by_call = _events_by_call(items) if paths else None
+        return frames.calls_frame(frames.call_rows_from_api(items, by_call))
 
     def call_log(
         self,
@@ -353,7 +360,7 @@ class Designer:
         *,
         simulated: bool | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """``(calls, events)`` of the same calls, each call's events fetched once."""
+        """``(calls, events)`` of the same calls, read together page by page."""
         from designer.notebook import frames
 
         items = self.call_items(
@@ -364,8 +371,9 @@ class Designer:
             until=until,
             simulated=simulated,
             limit=limit,
+            events=True,
         )
-        by_call = self._events_of([i["callid"] for i in items])
+        by_call = _events_by_call(items)
         calls = frames.calls_frame(frames.call_rows_from_api(items, by_call))
         events = frames.events_frame(e for i in reversed(items) for e in by_call[i["callid"]])
         return calls, events
@@ -388,19 +396,8 @@ class Designer:
 
         if callid is not None:
             return frames.events_frame(self.call(callid).get("events") or [])
-        items = self.call_items(flow=flow, since=since, until=until, limit=limit)
-        by_call = self._events_of([i["callid"] for i in items])
-        return frames.events_frame(e for i in reversed(items) for e in by_call[i["callid"]])
-
-    def _events_of(self, callids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        ids = list(callids)
-        if not ids:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, len(ids))) as pool:
-            bodies = pool.map(self.call, ids)
-            return {
-                callid: body.get("events") or [] for callid, body in zip(ids, bodies, strict=True)
-            }
+        items = self.call_items(flow=flow, since=since, until=until, limit=limit, events=True)
+        return frames.events_frame(e for i in reversed(items) for e in i.get("events") or [])
 
     # --- the simulator ------------------------------------------------------------------
     def simulate(
@@ -458,6 +455,10 @@ class Designer:
         from designer.notebook.live import live
 
         return live(self.url, flow=flow, call=call, token=self.token, **kw)
+
+
+def _events_by_call(items: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    return {i["callid"]: i.get("events") or [] for i in items}
 
 
 def _segment(value: str) -> str:

@@ -246,7 +246,7 @@ class _Opened:
 
             self.repo = open_repository(source)
             self._close = True
-        elif hasattr(source, "list_calls") and hasattr(source, "list_events"):
+        elif all(hasattr(source, m) for m in ("list_calls", "list_events", "list_events_of_calls")):
             self.repo = source
         else:
             raise BadRequest(
@@ -298,6 +298,11 @@ def _records(
     return found
 
 
+def _events_of(repo: Repository, records: list[CallRecord]) -> dict[str, list[CallEvent]]:
+    """The calls' events in a few queries (a few hundred calls each), not one per call."""
+    return repo.list_events_of_calls([c.callid for c in records])
+
+
 def calls(
     source: str | Designer | Repository | None = None,
     *,
@@ -340,7 +345,7 @@ def calls(
             simulated=simulated,
             limit=limit,
         )
-        events = {c.callid: repo.list_events(c.callid) for c in records} if paths else None
+        events = _events_of(repo, records) if paths else None
     return calls_frame(call_rows_from_records(records, events))
 
 
@@ -374,7 +379,8 @@ def events(
             simulated=None,
             limit=limit,
         )
-        rows = [e.to_dict() for c in reversed(records) for e in repo.list_events(c.callid)]
+        by_call = _events_of(repo, records)
+        rows = [e.to_dict() for c in reversed(records) for e in by_call[c.callid]]
     return events_frame(rows)
 
 
@@ -417,7 +423,7 @@ def call_log(
             simulated=simulated,
             limit=limit,
         )
-        by_call = {c.callid: repo.list_events(c.callid) for c in records}
+        by_call = _events_of(repo, records)
     calls_table = calls_frame(call_rows_from_records(records, by_call))
     events_table = events_frame(e.to_dict() for c in reversed(records) for e in by_call[c.callid])
     return calls_table, events_table

@@ -33,10 +33,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from designer.errors import BadRequest, DesignerError, ServerUnreachable
 from designer.notebook.client import STATUS_ERRORS, error_classes, server_url
+from designer.repository import SWEPT_EVENT
 
 WS_PATH = "/ws/traces"
 OPEN_TIMEOUT_S = 10.0
-END_KINDS = frozenset({"dice"})  # after this event a call has nothing more to say
+# after these a call has nothing more to say ("swept": ended by housekeeping, its DiCE lost)
+END_KINDS = frozenset({"dice", SWEPT_EVENT})
 
 
 def traces_url(url: str | None, *, flow: str | None = None, call: str | None = None) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 from designer.errors import BadRequest, ServerUnreachable
 from designer.flow import Flow
 from designer.notebook.client import Designer
-from designer.notebook.live import live
+from designer.notebook.live import END_KINDS, live
 from designer.notebook.plots import Svg
 
 LOG_LINES = 12
@@ -47,7 +47,7 @@ def describe(event: Mapping[str, Any]) -> str:
         keyed = data.get("value")
         detail = f"{data.get('type')}" + (f" {keyed!r}" if keyed else "")
         detail += f" → {data['port']}" if data.get("port") else ""
-    elif kind == "dice":
+    elif kind in END_KINDS:
         detail = f"{data.get('reason')} {data.get('result')} {data.get('duration')}s"
     elif kind == "error":
         detail = str(data.get("message") or data.get("code") or "")
@@ -115,7 +115,7 @@ class LiveFlow:
         node = event.get("node")
         kind = event.get("kind")
         if isinstance(callid, str):
-            if kind == "dice":
+            if kind in END_KINDS:
                 self.active.pop(callid, None)
             elif isinstance(node, str) and node in self.flow.by_id:
                 self.active[callid] = node

@@ -12,6 +12,7 @@ from designer.repository import Repository
 from designer.storage.engine import DEFAULT_URL, ENV_URL, database_url, make_engine, normalize_url
 from designer.storage.memory import MemoryRepository
 from designer.storage.migrate import ensure_migrated, upgrade
+from designer.storage.secretbox import SecretBox
 from designer.storage.sql import SqlRepository
 
 MEMORY_URL = "memory://"
@@ -34,6 +35,7 @@ def open_repository(
     migrate: bool = False,
     check: bool = True,
     statement_timeout_ms: int | None = None,
+    secret_box: SecretBox | None = None,
 ) -> Repository:
     """The repository for ``url`` (default ``$DESIGNER_DATABASE_URL``, else the SQLite file).
 
@@ -42,6 +44,8 @@ def open_repository(
     current and raises ``NotMigrated`` naming ``designer db upgrade`` if not,
     so a server fails at start rather than on its first callback.  An
     unreachable database raises ``StorageUnavailable`` within seconds.
+    Application secrets are encrypted with ``secret_box``, by default the keys
+    of ``$DESIGNER_ENCRYPTION_KEY`` or a key file (``designer.storage.secretbox``).
     """
     url = database_url(url)
     if url.strip() == MEMORY_URL:
@@ -52,7 +56,7 @@ def open_repository(
             upgrade(engine)
         elif check:
             ensure_migrated(engine)
+        return SqlRepository(engine, secret_box)  # a bad DESIGNER_ENCRYPTION_KEY fails here
     except DesignerError:
         engine.dispose()
         raise
-    return SqlRepository(engine)

@@ -26,9 +26,11 @@ from designer.repository import (
     FlowVersion,
     NumberBinding,
     RecordedStep,
+    check_callids,
     check_e164,
 )
 from designer.storage import common as c
+from designer.storage import stale
 
 
 class MemoryRepository:
@@ -41,6 +43,7 @@ class MemoryRepository:
         self._calls: dict[str, CallRecord] = {}
         self._events: dict[str, list[CallEvent]] = {}
         self._responses: dict[tuple[str, str], dict[str, Any]] = {}
+        self._answered_at: dict[tuple[str, str], datetime] = {}  # see prune_callback_responses
         self._routing = 0  # see routing_generation
 
     def __repr__(self) -> str:
@@ -370,6 +373,13 @@ class MemoryRepository:
                 raise c.call_not_found(callid)
             return [self._event_out(e) for e in self._events[callid] if e.seq > after_seq]
 
+    # --- bulk reads of trace events --------------------------------------------------
+    def list_events_of_calls(self, callids: list[str]) -> dict[str, list[CallEvent]]:
+        ids = check_callids(callids)
+        with self._lock:
+            stored = self._events
+            return {callid: [self._event_out(e) for e in stored.get(callid, ())] for callid in ids}
+
     # --- idempotent callbacks --------------------------------------------------------
     def get_callback_response(self, callid: str, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -383,8 +393,10 @@ class MemoryRepository:
         c.check_key(callid, "callid")
         c.check_key(key, "callback key")
         value = c.json_object(response, "callback response")
+        stamp = c.utc(now) if now is not None else c.now_utc()
         with self._lock:
             stored = self._responses.setdefault((callid, key), value)
+            self._answered_at.setdefault((callid, key), stamp)
             return c.json_copy(stored, "response")
 
     # --- the callback hot path ---------------------------------------------------------
@@ -422,6 +434,7 @@ class MemoryRepository:
             if len(stored or ()) != step.after_seq:
                 raise c.stale_call(callid)
             self._responses[(callid, key)] = response
+            self._answered_at[(callid, key)] = c.utc(step.now) if step.now else c.now_utc()
             self._calls[callid] = call
             events = self._events.setdefault(callid, [])
             new = [
@@ -437,3 +450,40 @@ class MemoryRepository:
     def routing_generation(self) -> int:
         with self._lock:
             return self._routing
+
+    # --- housekeeping (designer.housekeeping) ----------------------------------------
+    def sweep_stale_calls(
+        self, idle_before: datetime, now: datetime, *, dry_run: bool = False
+    ) -> list[CallEvent]:
+        """End the calls whose DiCE never came (see ``Repository``), all under the one lock."""
+        idle_before, now = c.utc(idle_before), c.utc(now)
+        with self._lock:
+            found: list[tuple[datetime, str, datetime]] = []
+            for call in self._calls.values():
+                if call.state != "active" or call.started_at >= idle_before:
+                    continue
+                events = self._events.setdefault(call.callid, [])
+                last_heard = stale.last_activity(call, max((e.ts for e in events), default=None))
+                if last_heard < idle_before:
+                    found.append((call.started_at, call.callid, last_heard))
+            swept: list[CallEvent] = []
+            for _started, callid, last_heard in sorted(found):
+                events = self._events[callid]
+                ended, event = stale.swept(self._calls[callid], len(events), last_heard, now)
+                if dry_run:
+                    swept.append(event)
+                    continue
+                self._calls[callid] = ended
+                events.append(event)
+                swept.append(self._event_out(event))
+            return swept
+
+    def prune_callback_responses(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete old callback answers (see ``Repository``)."""
+        before = c.utc(before)
+        with self._lock:
+            old = [key for key, at in self._answered_at.items() if at < before]
+            if not dry_run:
+                for key in old:
+                    del self._responses[key], self._answered_at[key]
+            return len(old)

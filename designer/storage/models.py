@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+ACTIVE = text("state = 'active'")  # the predicate of the partial index of calls still going
 
 
 class Base(DeclarativeBase):
@@ -110,6 +113,10 @@ class CallRow(Base):
     __table_args__ = (
         Index(None, "flow_id", "started_at"),
         Index(None, "started_at"),
+        # only the calls still going: the housekeeping sweep finds the stale ones by it
+        Index(
+            "ix_calls_active", "started_at", "callid", postgresql_where=ACTIVE, sqlite_where=ACTIVE
+        ),
     )
 
     callid: Mapped[str] = mapped_column(String, primary_key=True)
@@ -156,7 +163,7 @@ class CallbackResponseRow(Base):
     callid: Mapped[str] = mapped_column(String, primary_key=True)
     key: Mapped[str] = mapped_column(String, primary_key=True)
     response: Mapped[dict[str, Any]] = mapped_column(Data)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # pruned by age
 
 
 class UserRow(Base):

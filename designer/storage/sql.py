@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,9 +45,11 @@ from designer.repository import (
     FlowVersion,
     NumberBinding,
     RecordedStep,
+    check_callids,
     check_e164,
 )
 from designer.storage import common as c
+from designer.storage import stale
 from designer.storage.engine import WRITE, redact, translate, write_lock
 from designer.storage.fastpath import CallbackStatements
 from designer.storage.models import (
@@ -59,8 +61,10 @@ from designer.storage.models import (
     FlowVersionRow,
     NumberBindingRow,
 )
+from designer.storage.secretbox import SecretBox, for_database
 
 _ID_ATTEMPTS = 5
+CALLS_PER_EVENT_QUERY = 500  # list_events_of_calls: call ids bound in one statement
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -79,8 +83,10 @@ def _changes_routing(method: _Method) -> _Method:
 class SqlRepository:
     """The repository over an engine made by ``designer.storage.engine.make_engine``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secret_box: SecretBox | None = None) -> None:
         self.engine = engine
+        # application secrets are encrypted at rest: designer.storage.secretbox
+        self._secret_box = secret_box or for_database(engine.url)
         self._postgres = engine.dialect.name == "postgresql"
         self._write_lock = write_lock(engine)  # SQLite: writers queue here, see engine.py
         self._callbacks = CallbackStatements(engine, self._write_lock)
@@ -118,11 +124,10 @@ class SqlRepository:
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
 
     # --- rows to records ---------------------------------------------------------
-    @staticmethod
-    def _app(row: ApplicationRow) -> Application:
+    def _app(self, row: ApplicationRow) -> Application:
         return Application(
             key=row.key,
-            secret=row.secret,
+            secret=self._secret_box.open(row.secret, row.key),
             name=row.name,
             default_flow_id=row.default_flow_id,
             created_at=row.created_at,
@@ -214,7 +219,7 @@ class SqlRepository:
             self._check_default_flow(s, app)
             row = ApplicationRow(
                 key=app.key,
-                secret=app.secret,
+                secret=self._secret_box.seal(app.secret),
                 name=app.name or "",
                 default_flow_id=app.default_flow_id,
                 created_at=c.utc(app.created_at) if app.created_at else c.now_utc(),
@@ -244,11 +249,53 @@ class SqlRepository:
             if row is None:
                 raise c.application_not_found(app.key)
             self._check_default_flow(s, app)
-            row.secret = app.secret
+            row.secret = self._secret_box.seal(app.secret)
             row.name = app.name or ""
             row.default_flow_id = app.default_flow_id
             s.flush()
             return self._app(row)
+
+    def encrypt_secrets(self) -> tuple[int, int]:
+        """Seal every secret with the current key: (how many changed, how many are stored).
+
+        Plain text from older versions and tokens of older keys are sealed
+        anew; the rest is left alone, so running it again changes nothing.
+        One transaction: a secret no key opens fails it all, naming its application.
+        On SQLite the replaced values are zeroed in the file (``secure_delete``)
+        and the WAL, which still holds them, is emptied into it.
+        """
+        sqlite = not self._postgres
+        with self._tx(write=True) as s:
+            rows = s.scalars(
+                select(ApplicationRow)
+                .where(ApplicationRow.secret.is_not(None), ApplicationRow.secret != "")
+                .with_for_update()
+            ).all()
+            changed = 0
+            for row in rows:
+                resealed = self._secret_box.reseal(row.secret, row.key)
+                if resealed is not None:
+                    row.secret = resealed
+                    changed += 1
+            if sqlite and changed:
+                s.connection().exec_driver_sql("PRAGMA secure_delete = ON")
+                try:
+                    s.flush()
+                finally:
+                    s.connection().exec_driver_sql("PRAGMA secure_delete = OFF")
+        if sqlite and changed:
+            self._empty_wal()
+        return changed, len(rows)
+
+    def _empty_wal(self) -> None:
+        """Checkpoint and truncate SQLite's WAL (outside a transaction, as SQLite requires)."""
+        fairy = self.engine.raw_connection()
+        try:
+            fairy.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except self.engine.dialect.loaded_dbapi.Error:
+            pass  # busy: the WAL is overwritten from its start after the next checkpoint
+        finally:
+            fairy.close()
 
     @_changes_routing
     def delete_application(self, key: str) -> None:
@@ -606,6 +653,34 @@ class SqlRepository:
                 for r in rows
             ]
 
+    # --- bulk reads of trace events --------------------------------------------------
+    def list_events_of_calls(self, callids: list[str]) -> dict[str, list[CallEvent]]:
+        """Each call's events in ``seq`` order: one query per ``CALLS_PER_EVENT_QUERY`` calls.
+
+        The ids go into an ``IN`` list, chunked so that no statement exceeds
+        what a driver binds (SQLite's limit was 999 parameters for years);
+        the (callid, seq) index serves each chunk.  One snapshot for all chunks.
+        """
+        found: dict[str, list[CallEvent]] = {callid: [] for callid in check_callids(callids)}
+        ids = list(found)
+        if not ids:
+            return found
+        columns = (
+            CallEventRow.callid, CallEventRow.seq, CallEventRow.ts, CallEventRow.kind,
+            CallEventRow.node, CallEventRow.data, CallRow.flow_id,
+        )  # fmt: skip
+        with self._tx(snapshot=True) as s:
+            for start in range(0, len(ids), CALLS_PER_EVENT_QUERY):
+                rows = s.execute(
+                    select(*columns)
+                    .join(CallRow, CallRow.callid == CallEventRow.callid)
+                    .where(CallEventRow.callid.in_(ids[start : start + CALLS_PER_EVENT_QUERY]))
+                    .order_by(CallEventRow.callid, CallEventRow.seq)
+                )
+                for callid, seq, ts, kind, node, data, flow_id in rows:
+                    found[callid].append(CallEvent(callid, seq, ts, kind, node, data, flow_id))
+        return found
+
     # --- idempotent callbacks --------------------------------------------------------
     def get_callback_response(self, callid: str, key: str) -> dict[str, Any] | None:
         with self._tx() as s:
@@ -647,3 +722,88 @@ class SqlRepository:
     def _routing_changed(self) -> None:
         # itertools.count is atomic under the GIL: concurrent writers never share a value
         self._routing = next(self._routing_counter)
+
+    # --- housekeeping (designer.housekeeping) ----------------------------------------
+    def sweep_stale_calls(
+        self, idle_before: datetime, now: datetime, *, dry_run: bool = False
+    ) -> list[CallEvent]:
+        """End the calls whose DiCE never came, a batch per transaction (see ``Repository``).
+
+        The candidates come from the partial index of active calls, oldest
+        first, and each batch's rows are locked (PostgreSQL ``FOR UPDATE SKIP
+        LOCKED``: a call a callback is writing this instant is not idle, and
+        another worker sweeping skips what this one holds; SQLite writers take
+        turns on the write lock, as the callback hot path does).  Under that
+        lock each call's state and latest event are read again, so a DiCE
+        that committed first wins, and a step worked out before the sweep
+        fails its seq check afterwards.
+        """
+        idle_before, now = c.utc(idle_before), c.utc(now)
+        swept: list[CallEvent] = []
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = select(CallRow).where(CallRow.state == "active",
+                                          CallRow.started_at < idle_before)  # fmt: skip
+            if after is not None:
+                query = query.where(
+                    or_(CallRow.started_at > after[0],
+                        and_(CallRow.started_at == after[0], CallRow.callid > after[1]))
+                )  # fmt: skip
+            query = query.order_by(CallRow.started_at, CallRow.callid).limit(stale.SWEEP_BATCH)
+            if not dry_run:
+                query = query.with_for_update(skip_locked=True)
+            with self._tx(write=not dry_run) as s:
+                rows = s.scalars(query).all()
+                if not rows:
+                    break
+                after = (rows[-1].started_at, rows[-1].callid)
+                latest = {
+                    callid: (seq, ts)
+                    for callid, seq, ts in s.execute(
+                        select(CallEventRow.callid, func.max(CallEventRow.seq),
+                               func.max(CallEventRow.ts))
+                        .where(CallEventRow.callid.in_([r.callid for r in rows]))
+                        .group_by(CallEventRow.callid)
+                    )
+                }  # fmt: skip
+                batch: list[CallEvent] = []
+                for row in rows:
+                    call = self._call(row)
+                    last_seq, last_ts = latest.get(call.callid, (0, None))
+                    last_heard = stale.last_activity(call, last_ts)
+                    if last_heard >= idle_before:
+                        continue
+                    ended, event = stale.swept(call, last_seq, last_heard, now)
+                    batch.append(event)
+                    if not dry_run:
+                        for name, value in self._call_values(ended).items():
+                            setattr(row, name, value)
+                if batch and not dry_run:
+                    s.execute(insert(CallEventRow), [
+                        {"callid": e.callid, "seq": e.seq, "ts": e.ts, "kind": e.kind,
+                         "node": e.node, "data": e.data}
+                        for e in batch
+                    ])  # fmt: skip
+                swept += batch
+            if len(rows) < stale.SWEEP_BATCH:
+                break
+        return swept
+
+    def prune_callback_responses(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete old callback answers, ``PRUNE_BATCH`` per transaction (see ``Repository``)."""
+        old = CallbackResponseRow.created_at < c.utc(before)
+        if dry_run:
+            with self._tx() as s:
+                return s.scalar(select(func.count()).select_from(CallbackResponseRow).where(old))
+        key = tuple_(CallbackResponseRow.callid, CallbackResponseRow.key)
+        batch = select(CallbackResponseRow.callid, CallbackResponseRow.key).where(old)
+        removed = 0
+        while True:
+            with self._tx(write=True) as s:
+                done = s.execute(
+                    delete(CallbackResponseRow).where(key.in_(batch.limit(stale.PRUNE_BATCH))),
+                    execution_options={"synchronize_session": False},
+                ).rowcount
+            removed += done
+            if done < stale.PRUNE_BATCH:
+                return removed

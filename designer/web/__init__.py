@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from designer.web import access, errors, extensions, headers
+from designer.web import access, errors, extensions, headers, housekeeping
 from designer.web.config import default_database_url, load_config
 
 BLUEPRINTS: tuple[str, ...] = (
@@ -27,6 +27,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "designer.web.api.numbers",
     "designer.web.api.applications",
     "designer.web.api.calls",
+    "designer.web.api.events",
     "designer.web.api.stats",
     "designer.web.callbacks",
     "designer.web.ws",
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep documents in the order their authors wrote them
     app.url_map.merge_slashes = False  # "//" is a missing id (404), not a redirect
 
+    housekeeping.init_app(app)  # stale calls, old answers; settings checked before opening the db
     extensions.init_app(app)
     errors.init_app(app)
     access.init_app(app)  # login, session cookie, the permission check of every request

@@ -66,6 +66,7 @@ from designer.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from designer.storage import keyfile
 from designer.web.extensions import EXTENSION_KEY, designer_state
 from designer.web.ratelimit import RateLimiter
 
@@ -99,6 +100,7 @@ PERMISSIONS: dict[str, Permission] = {
     "pages.flows": READ,
     "pages.editor": READ,
     "pages.calls": READ,
+    "pages.api_docs": READ,
     "openapi.openapi_json": READ,
     "nodes.list_node_types": READ,
     "flows.list_flows": READ,
@@ -117,6 +119,7 @@ PERMISSIONS: dict[str, Permission] = {
     "applications.get_application": READ,
     "calls.list_calls": READ,
     "calls.get_call": READ,
+    "events.list_events": READ,  # the calls' trace events, many calls a request
     "stats.flow_stats": READ,
     "sim.get": READ,
     "ws.traces": READ,
@@ -528,21 +531,15 @@ def _secret_key(app: Flask, decision: AuthDecision) -> str:
     # beside the embedded database: instance/ in the working directory
     path = Path(app.config.get("SECRET_KEY_FILE") or Path("instance") / "secret_key")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker made it first
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-            log.warning("generated a session key in %s (set DESIGNER_SECRET_KEY to choose)", path)
-        key = path.read_text().strip()
+        text, created = keyfile.read_or_create(path, lambda: secrets.token_hex(32))
     except OSError as exc:
         raise ConfigError(
             f"login is required and DESIGNER_SECRET_KEY is not set, and the key file {path} "
             f"cannot be used: {exc}"
         ) from None
+    if created:
+        log.warning("generated a session key in %s (set DESIGNER_SECRET_KEY to choose)", path)
+    key = text.strip()
     if len(key) < 32:
         raise ConfigError(f"the session key in {path} is too short; delete it to make a new one")
     return key

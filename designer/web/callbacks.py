@@ -35,7 +35,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from designer import engine as eng
 from designer import signing
-from designer.errors import BadRequest, DesignerError, NotFound, SignatureInvalid
+from designer.errors import BadRequest, ConfigError, DesignerError, NotFound, SignatureInvalid
 from designer.repository import CallEvent
 from designer.storage.deadline import time_budget
 from designer.tracebus import Subscription, TraceBus, open_bus
@@ -154,7 +154,10 @@ class Runtime:
             cached = self._signing_on
         if cached is not None and time.monotonic() - cached[0] < SIGNING_CACHE_SECONDS:
             return cached[1]
-        required = any(app.secret for app in state.repo.list_applications())
+        try:
+            required = any(app.secret for app in state.repo.list_applications())
+        except ConfigError:  # a secret the encryption keys cannot open is still a secret
+            required = True
         with self._lock:
             self._signing_on = (time.monotonic(), required)
         return required
@@ -203,6 +206,11 @@ def _secret_of(state: DesignerState, key: str) -> str | None:
         return state.repo.get_application(key).secret
     except (NotFound, BadRequest):
         return None
+    except ConfigError as exc:  # e.g. encrypted with another key: for the operator, not Sinch
+        log.error("cannot check signatures of application %r: %s", key, exc.message)
+        raise SignatureInvalid(
+            f"the secret of application {key!r} cannot be read on this server (see its log)"
+        ) from None
 
 
 def check_signature(state: DesignerState, rt: Runtime, body: bytes) -> str | None:

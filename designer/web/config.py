@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.errors import ConfigError
+from designer.housekeeping import EVERY, KEEP_ANSWERS, STALE_AFTER, describe
 
 ENV_PREFIX = "DESIGNER_"
 MEMORY_URL = "memory://"
@@ -72,6 +73,20 @@ SETTINGS: dict[str, Setting] = {
     "CALLBACK_BUDGET_MS": Setting(
         3000, int, "how long a Sinch callback may wait for the database in total before it is "
         "answered with safe SVAML (Sinch waits 5 s)",
+    ),
+    # housekeeping (designer.web.housekeeping, docs/deployment.md); durations like 10m, 6h, 1d
+    "HOUSEKEEPING": Setting(
+        True, bool, "each worker ends calls whose DiCE never came and deletes old callback "
+        "answers by itself, at most every HOUSEKEEPING_EVERY (off: run `designer db "
+        "housekeeping` from cron instead)",
+    ),
+    "HOUSEKEEPING_EVERY": Setting(describe(EVERY), str, "how often each worker runs housekeeping"),
+    "STALE_CALL_AFTER": Setting(
+        describe(STALE_AFTER), str, "an active call with no callback for this long is ended "
+        "as lost",
+    ),
+    "KEEP_CALLBACK_ANSWERS": Setting(
+        describe(KEEP_ANSWERS), str, "how long the answer to a callback is kept for a retry of it",
     ),
 }  # fmt: skip
 

@@ -148,7 +148,7 @@ def test_required_login_keeps_its_session_key_in_a_file(
     key_file = tmp_path / "instance" / "secret_key"
     first = make_app(SECRET_KEY=None, SECRET_KEY_FILE=str(key_file))
     second = make_app(SECRET_KEY=None, SECRET_KEY_FILE=str(key_file))
-    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text().strip()
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 

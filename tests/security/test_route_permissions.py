@@ -124,7 +124,9 @@ def test_every_route_and_role(secure_app: Flask, people: dict[str, Person], flow
     [
         (None, "GET", "/api/nodes", None, 401),
         (None, "GET", "/api/openapi.json", None, 401),
+        (None, "GET", "/api/events", None, 401),
         ("viewer", "GET", "/api/flows", None, 200),
+        ("viewer", "GET", "/api/events", None, 200),
         ("viewer", "GET", "/api/flows/{flow}", None, 200),
         ("viewer", "POST", "/api/flows/{flow}/validate", None, 200),
         ("viewer", "PUT", "/api/flows/{flow}", MINIMAL_FLOW, 403),

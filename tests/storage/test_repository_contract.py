@@ -39,7 +39,7 @@ def test_implementations_have_the_protocol_signatures(implementation: type) -> N
     ]
     hot_path = {"load_callback", "record_step", "routing_generation"}
     assert "save_callback_response" in members and hot_path <= set(members)
-    assert len(members) == 29
+    assert len(members) == 32
     for name in members:
         expected = inspect.signature(getattr(Repository, name))
         actual = inspect.signature(getattr(implementation, name))

@@ -197,12 +197,16 @@ def flow_stats(flow_id: str, query: dict[str, Any]) -> Any:
     cache = path_cache(current_app)
     paths: dict[str, Sequence[str]] = {}
     for call in calls:
-        path = cache.get(call.callid) if call.state == "ended" else None
-        if path is None:
-            path = call_path(repo.list_events(call.callid))
-            if call.state == "ended":
-                cache.put(call.callid, path)
-        paths[call.callid] = path
+        cached = cache.get(call.callid) if call.state == "ended" else None
+        if cached is not None:
+            paths[call.callid] = cached
+    # the rest in a few bulk reads rather than one query per call
+    missing = [call for call in calls if call.callid not in paths]
+    events = repo.list_events_of_calls([call.callid for call in missing]) if missing else {}
+    for call in missing:
+        path = paths[call.callid] = call_path(events.get(call.callid, []))
+        if call.state == "ended":
+            cache.put(call.callid, path)
     counts = aggregate(calls, paths)
     return jsonify(
         {
