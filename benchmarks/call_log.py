@@ -49,6 +49,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.soak import _designer  # noqa: E402  (the CLI, run as a user would)
 from designer.notebook import Designer, call_log, fill_call_log, frames  # noqa: E402
 from designer.repository import CallFilter  # noqa: E402
 from designer.storage import open_repository  # noqa: E402
@@ -57,16 +58,6 @@ LINE = "+46850000777"
 SUPPORT_LINE = "Acme support line"  # the example's name
 PAGE = 500
 FETCH_THREADS = 4
-
-
-def _designer(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("designer")), *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"designer {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
 
 
 def _free_port() -> int:

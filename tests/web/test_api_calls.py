@@ -118,8 +118,9 @@ def test_paging(client, seeded):
         ("simulated=maybe", "simulated"),
     ],
 )
-def test_bad_query_parameters_are_400_naming_them(client, seeded, query, param):
-    response = client.get(f"/api/calls?{query}")
+@pytest.mark.parametrize("path", ["/api/calls", "/api/events"])  # the same filters and paging
+def test_bad_query_parameters_are_400_naming_them(client, seeded, path, query, param):
+    response = client.get(f"{path}?{query}")
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert param in error["message"]
