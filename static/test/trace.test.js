@@ -64,6 +64,14 @@ describe('the path of one call', () => {
     assert.deepEqual(path.nodes, ['start', 'welcome', 'main', 'sales']);
   });
 
+  it('ends when housekeeping sweeps a call whose DiCE never came', () => {
+    const swept = { callid: 'c1', seq: 10, kind: 'swept', node: null, data: { reason: 'no-dice', result: 'lost' } };
+    const path = pathOf([...salesCall(), swept]);
+    assert.equal(path.ended, true);
+    assert.equal(path.current, null);
+    assert.deepEqual(path.end, { reason: 'no-dice', result: 'lost' });
+  });
+
   it('collects engine errors with their node', () => {
     const path = pathOf([{ callid: 'c', seq: 1, kind: 'error', node: 'x', data: { message: 'boom' } }]);
     assert.deepEqual(path.errors, [{ node: 'x', message: 'boom' }]);

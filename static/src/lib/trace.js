@@ -22,7 +22,9 @@ export const EMPTY_PATH = Object.freeze({
   pendingPort: null,
 });
 
-const isEnd = (ev) => ev.kind === 'dice' || (ev.kind === 'callback' && ev.data?.event === 'dice');
+// 'swept': housekeeping ended a call whose DiCE never came (its data says so, like a DiCE's)
+const END_KINDS = new Set(['dice', 'swept']);
+const isEnd = (ev) => END_KINDS.has(ev.kind) || (ev.kind === 'callback' && ev.data?.event === 'dice');
 
 /**
  * Fold one trace event into `path` (returns a new path; events at or before
@@ -44,7 +46,7 @@ export function addEvent(path, ev) {
   } else if (isEnd(ev)) {
     next.ended = true;
     next.current = null;
-    if (ev.kind === 'dice') next.end = ev.data ?? null;
+    if (END_KINDS.has(ev.kind)) next.end = ev.data ?? null;
   }
   return next;
 }
