@@ -1,4 +1,5 @@
-"""The browser pages: the flow list (``/``), the editor (``/flows/<id>``) and the call log.
+"""The browser pages: the flow list (``/``), the editor (``/flows/<id>``), the call log
+and the API reference (``/api-docs``, drawn from ``/api/openapi.json``).
 
 Each page is a small server-rendered shell (Jinja, autoescaped) that loads the
 editor bundle built from ``static/src`` into ``static/dist`` (``make editor``);
@@ -94,6 +95,12 @@ def editor(flow_id: str) -> Any:
 @bp.get("/calls")
 def calls() -> Any:
     return _page("pages/calls.html", active="calls")
+
+
+@bp.get("/api-docs")
+def api_docs() -> Any:
+    # A page for people; /api/openapi.json stays the description for tools.
+    return _page("pages/api.html", active="api")
 
 
 @bp.get("/assets/<path:filename>")

@@ -11,6 +11,7 @@ import { createRoot } from 'react-dom/client';
 import { EditorPage } from './editor/EditorPage.jsx';
 import { loadAccess } from './lib/access.js';
 import { api } from './lib/api.js';
+import { ApiPage } from './pages/ApiPage.jsx';
 import { CallsPage } from './pages/CallsPage.jsx';
 import { FlowsPage } from './pages/FlowsPage.jsx';
 import { ToastProvider } from './ui/Toasts.jsx';
@@ -19,6 +20,7 @@ const PAGES = {
   flows: () => <FlowsPage />,
   editor: (el) => <EditorPage flowId={el.dataset.flowId} publicUrl={el.dataset.publicUrl || null} />,
   calls: () => <CallsPage />,
+  api: () => <ApiPage />,
 };
 
 const el = document.getElementById('app');

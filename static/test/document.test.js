@@ -7,12 +7,14 @@ import {
   addNote,
   connect,
   copyItems,
+  copyName,
   disconnect,
   duplicateItems,
   EditError,
   edgeFrom,
   firstFreePort,
   moveItems,
+  NAME_MAX,
   newDocument,
   normalize,
   pasteItems,
@@ -56,6 +58,29 @@ describe('newDocument', () => {
     assert.deepEqual(doc.edges, []);
     assert.deepEqual(doc.notes, []);
     assert.equal(doc.nodes[0].id, 'a');
+  });
+});
+
+describe('copyName', () => {
+  it('adds "(copy)" to the name', () => {
+    assert.equal(copyName('PIN check'), 'PIN check (copy)');
+  });
+
+  it('shortens a long name so that "(copy)" still shows, within the limit', () => {
+    const copy = copyName('B'.repeat(NAME_MAX));
+    assert.ok(copy.endsWith(' (copy)'), copy.slice(-20));
+    assert.equal([...copy].length, NAME_MAX);
+    const room = NAME_MAX - ' (copy)'.length;
+    assert.equal(copyName(`${'a'.repeat(room - 1)} tail`), `${'a'.repeat(room - 1)} (copy)`, 'no space doubled before the suffix');
+  });
+
+  it('counts characters, never cutting one in half', () => {
+    const copy = copyName('☎'.repeat(NAME_MAX));
+    assert.equal([...copy].length, NAME_MAX);
+    assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(copy));
+    const emoji = copyName('📞'.repeat(NAME_MAX));
+    assert.equal([...emoji].length, NAME_MAX);
+    assert.ok(emoji.startsWith('📞') && emoji.endsWith('📞 (copy)'));
   });
 });
 

@@ -13,17 +13,26 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let cached = null;
 
-export function registryJson() {
-  if (cached) return cached;
+/** What a line of Python prints as JSON, run with the project's interpreter. */
+function pythonJson(code, input) {
   const venv = join(ROOT, '.venv', 'bin', 'python');
   const python = process.env.PYTHON ?? (existsSync(venv) ? venv : 'python3');
-  const out = execFileSync(
-    python,
-    ['-c', 'import json, designer.registry as r; print(json.dumps(r.registry_json()))'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  cached = JSON.parse(out);
+  return JSON.parse(execFileSync(python, ['-c', code], { cwd: ROOT, encoding: 'utf8', input }));
+}
+
+export function registryJson() {
+  if (cached) return cached;
+  cached = pythonJson('import json, designer.registry as r; print(json.dumps(r.registry_json()))');
   return cached;
+}
+
+/** GET /api/openapi.json of a fresh in-memory app: the API reference page is tested against it. */
+export function openapiJson() {
+  return pythonJson(
+    'import json; from designer.web import create_app; ' +
+      'app = create_app({"DATABASE_URL": "memory://"}); ' +
+      'print(json.dumps(app.test_client().get("/api/openapi.json").get_json()))',
+  );
 }
 
 export const registry = () => indexRegistry(registryJson());
@@ -62,15 +71,8 @@ export function supportLine() {
  * designer.diff.diff_documents, so the overlay is tested against the real shape.
  */
 export function serverDiff(oldDoc, newDoc) {
-  const venv = join(ROOT, '.venv', 'bin', 'python');
-  const python = process.env.PYTHON ?? (existsSync(venv) ? venv : 'python3');
-  const out = execFileSync(
-    python,
-    [
-      '-c',
-      'import json, sys; from designer.diff import diff_documents; a, b = json.load(sys.stdin); print(json.dumps(diff_documents(a, b)))',
-    ],
-    { cwd: ROOT, encoding: 'utf8', input: JSON.stringify([oldDoc, newDoc]) },
+  return pythonJson(
+    'import json, sys; from designer.diff import diff_documents; a, b = json.load(sys.stdin); print(json.dumps(diff_documents(a, b)))',
+    JSON.stringify([oldDoc, newDoc]),
   );
-  return JSON.parse(out);
 }

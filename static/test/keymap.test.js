@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { actionFor, formatCombo, GESTURES, inField, isMac, matches, parseCombo, SHORTCUTS, shortcutGroups, shortcutHint } from '../src/lib/keymap.js';
+import {
+  actionFor,
+  formatCombo,
+  formatGesture,
+  GESTURES,
+  inField,
+  isMac,
+  matches,
+  parseCombo,
+  SHORTCUTS,
+  shortcutGroups,
+  shortcutHint,
+  withHint,
+} from '../src/lib/keymap.js';
 
 const key = (k, mods = {}, target = { tagName: 'DIV' }) => ({
   key: k,
@@ -104,5 +117,30 @@ describe('keymap scopes', () => {
     assert.equal(actionFor(ev, { onCanvas: false }), null);
     const undo = { ...ev, key: 'z', ctrlKey: true };
     assert.equal(actionFor(undo, { onCanvas: false }), 'undo', 'history works from anywhere');
+  });
+});
+
+describe('hints written per platform', () => {
+  it('names the shortcut in a tooltip, with ⌘ on a Mac', () => {
+    assert.equal(withHint('Undo', 'undo'), 'Undo (Ctrl+Z)');
+    assert.equal(withHint('Undo', 'undo', { mac: true }), 'Undo (⌘Z)');
+    assert.equal(withHint('Redo', 'redo', { mac: true }), 'Redo (⌘⇧Z)');
+    assert.equal(withHint('Find steps', 'search', { mac: true }), 'Find steps (⌘F)');
+    assert.equal(withHint('Zoom to fit', 'fit'), 'Zoom to fit (Shift+1)');
+    assert.equal(withHint('Auto-layout', 'no-such-action'), 'Auto-layout', 'no shortcut, no hint');
+  });
+
+  it('writes the zoom gesture with the platform modifier', () => {
+    const zoom = GESTURES.find((g) => g.label === 'Zoom');
+    assert.deepEqual(zoom.keys.map((k) => formatGesture(k)), ['Ctrl+Scroll', 'Pinch']);
+    assert.deepEqual(zoom.keys.map((k) => formatGesture(k, { mac: true })), ['⌘+Scroll', 'Pinch']);
+    const written = GESTURES.flatMap((g) => g.keys.map((k) => formatGesture(k, { mac: true })));
+    assert.ok(!written.some((k) => k.includes('Ctrl')), written.join(', '));
+  });
+
+  it('speaks of steps, as the palette and the panels do', () => {
+    const labels = SHORTCUTS.map((s) => s.label);
+    assert.ok(labels.includes('Find steps'));
+    assert.ok(!labels.some((l) => /\bnodes?\b/.test(l)), labels.join(', '));
   });
 });

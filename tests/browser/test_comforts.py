@@ -111,7 +111,7 @@ def test_shortcuts_help_dialog(page: Any, api: httpx.Client) -> None:
     page.keyboard.press("?")
     dialog = page.get_by_test_id("shortcuts-dialog")
     expect(dialog).to_be_visible()
-    for label in ("Undo", "Redo", "Duplicate selection", "Find nodes", "Zoom to fit"):
+    for label in ("Undo", "Redo", "Duplicate selection", "Find steps", "Zoom to fit"):
         expect(dialog).to_contain_text(label)
     screenshot(page, "editor-shortcuts")
     page.keyboard.press("Escape")

@@ -40,6 +40,9 @@ import { FlowNode } from './FlowNode.jsx';
 import { NoteNode } from './NoteNode.jsx';
 
 export const NOTE_PREFIX = 'note:';
+// Smaller than React Flow's 200 x 150, so that on a laptop the live and heat
+// bars fit beside it (editor.css leaves this width free at the bottom right).
+const MINIMAP_SIZE = { width: 168, height: 120 };
 const MIN_READABLE_ZOOM = 0.4;
 // Above this many nodes only those in view are rendered.
 export const VISIBLE_ONLY_FROM = 400;
@@ -530,6 +533,9 @@ export function Canvas({
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         selectionMode={SelectionMode.Partial}
         zoomOnDoubleClick={false}
+        // Scrolling pans (a trackpad's two fingers move the canvas); Ctrl, or ⌘
+        // on a Mac, with the wheel zooms, and so does a pinch: as the help says.
+        panOnScroll
         connectionRadius={28}
         minZoom={0.1}
         maxZoom={2}
@@ -538,7 +544,7 @@ export function Canvas({
         attributionPosition="top-right"
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="#c9d1dc" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(240, 243, 247, 0.7)" ariaLabel="Overview" />
+        <MiniMap style={MINIMAP_SIZE} pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(240, 243, 247, 0.7)" ariaLabel="Overview" />
         <Controls showInteractive={false} position="bottom-left" />
       </ReactFlow>
     </div>

@@ -6,7 +6,7 @@
 import { Eye, Flame, GitCompareArrows, LoaderCircle, LogIn, Radio, Route, X } from 'lucide-react';
 
 import { diffSummary, sideLabel } from '../lib/diffview.js';
-import { absoluteTime } from '../lib/format.js';
+import { absoluteTime, resultLabel } from '../lib/format.js';
 import { dropOffs, formatPercent, LEVELS, PERIODS } from '../lib/heat.js';
 import { nodeName } from '../lib/transcript.js';
 
@@ -140,7 +140,7 @@ export function CallPathBanner({ callPath, doc, onClose, onPick }) {
       ) : (
         <span>
           Path of the call from <strong>{call.cli ?? 'unknown'}</strong> at {absoluteTime(call.startedAt)}
-          {call.result ? ` (${call.result})` : ''}: {path.nodes.length} step{path.nodes.length === 1 ? '' : 's'}
+          {call.result ? ` (${resultLabel(call.result).toLowerCase()})` : ''}: {path.nodes.length} step{path.nodes.length === 1 ? '' : 's'}
           {path.nodes.length > 0 && (
             <>
               , ended at{' '}

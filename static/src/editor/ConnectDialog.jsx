@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Check, Copy, ExternalLink, LoaderCircle, Phone, Trash2 } from 'lucide-react';
 
 import { api, ApiError, callbackUrl } from '../lib/api.js';
+import { ON_MAC, shortcutHint } from '../lib/keymap.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 import { useToast } from '../ui/Toasts.jsx';
@@ -36,7 +37,7 @@ export function ConnectDialog({ flowId, publicUrl, latestVersion, onClose }) {
     const ok = await copyText(url, document.getElementById('callback-url'));
     setCopied(ok);
     if (ok) setTimeout(() => setCopied(false), 2000);
-    else notify('Select the URL and copy it with Ctrl+C.', { tone: 'error' });
+    else notify(`Select the URL and copy it with ${shortcutHint('copy', { mac: ON_MAC })}.`, { tone: 'error' });
   };
 
   return (

@@ -23,7 +23,7 @@ import { diffOverlay } from '../lib/diffview.js';
 import * as edit from '../lib/document.js';
 import { downloadBlob, readFlowFile } from '../lib/files.js';
 import { heatOverlay } from '../lib/heat.js';
-import { actionFor, inField, isMac, shortcutHint } from '../lib/keymap.js';
+import { actionFor, inField, ON_MAC, shortcutHint } from '../lib/keymap.js';
 import { fallbackLayout } from '../lib/layout.js';
 import { placeMarkers, publishBlocker } from '../lib/markers.js';
 import { loadCollapsed, saveCollapsed } from '../lib/palette.js';
@@ -64,7 +64,7 @@ const LAYERS = ['heat', 'diff', 'call', 'test', 'live'];
 const VIEW_ACTIONS = new Set(['search', 'fit', 'zoomIn', 'zoomOut', 'help', 'escape', 'save', 'palette']);
 const CLIPBOARD_KEY = 'callflow-designer.clipboard';
 const NODE_W = 220;
-const MAC = isMac(globalThis.navigator?.platform);
+const UNDO = shortcutHint('undo', { mac: ON_MAC });
 
 function readClipboard() {
   try {
@@ -429,7 +429,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       save.loaded(theirDoc, theirs);
       setRecord(data);
       setDialog(null);
-      notify('Loaded the saved version. Ctrl+Z brings your changes back.');
+      notify(`Loaded the saved version. ${UNDO} brings your changes back.`);
     } catch (err) {
       notify(`Could not reload: ${err.message}`, { tone: 'error' });
     }
@@ -462,7 +462,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
         setRecord(data);
         versions.close();
         setDialog(null);
-        notify(`The draft is now a copy of version ${number}. Ctrl+Z brings the previous draft back.`, { tone: 'ok' });
+        notify(`The draft is now a copy of version ${number}. ${UNDO} brings the previous draft back.`, { tone: 'ok' });
         return null;
       } catch (err) {
         return err;
@@ -481,7 +481,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
         tryCommit(next);
         select({});
         setTimeout(() => rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }), 80);
-        notify(`Imported ${file.name} as the draft. Ctrl+Z brings the previous draft back.`, { tone: 'ok' });
+        notify(`Imported ${file.name} as the draft. ${UNDO} brings the previous draft back.`, { tone: 'ok' });
       } catch (error) {
         setDialog({ importError: error, file: file.name });
       }
@@ -500,7 +500,8 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
         const { blob, filename } = await api.download(api.exportUrl(flowId, format));
         downloadBlob(blob, filename ?? `${flowId}.${format === 'svaml' ? 'svaml.json' : format}`);
       } catch (err) {
-        const why = err.status === 422 ? `fix the flow's errors first (${err.message})` : err.message;
+        // 422: the server's message repeats what the Problems tab lists, with the flow's id.
+        const why = err.status === 422 ? "fix the flow's errors first (the Problems tab lists them)." : err.message;
         notify(`Could not export ${format.toUpperCase()}: ${why}`, { tone: 'error' });
       }
     },
@@ -513,7 +514,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
   onKey.current = (ev) => {
     if (dialog && ev.key !== 'Escape') return;
     const inPanel = ev.target instanceof Element && ev.target.closest('.side-panel, .palette, .toolbar');
-    const action = actionFor(ev, { mac: MAC, onCanvas: !inPanel });
+    const action = actionFor(ev, { mac: ON_MAC, onCanvas: !inPanel });
     if (!action || (readOnly && !VIEW_ACTIONS.has(action))) return;
     if (action === 'escape' && inField(ev) && !search && !quickAdd) {
       ev.target.blur(); // leave the field, keep the selection
@@ -639,7 +640,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
       id: 'flow',
       label: 'Flow',
       render: () => (
-        <FlowSettings doc={doc} reg={reg} flowId={flowId} record={record} actions={actions} lockReason={canEdit ? null : lockReason} />
+        <FlowSettings doc={doc} reg={reg} record={record} actions={actions} onExport={exportAs} lockReason={canEdit ? null : lockReason} />
       ),
     },
     {
@@ -756,7 +757,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             onAdd={addFromPalette}
             collapsed={paletteCollapsed}
             onToggle={togglePalette}
-            toggleHint={shortcutHint('palette', { mac: MAC })}
+            toggleHint={shortcutHint('palette', { mac: ON_MAC })}
             readOnly={readOnly}
             reason={
               viewingVersion ? 'A published version cannot be edited: go back to the draft to add steps.' : lockReason
@@ -820,7 +821,7 @@ export function Editor({ reg, flowId, record: initialRecord, initialDoc, serverD
             }}
           />
         )}
-        {dialog === 'help' && <ShortcutsDialog mac={MAC} onClose={() => setDialog(null)} />}
+        {dialog === 'help' && <ShortcutsDialog mac={ON_MAC} onClose={() => setDialog(null)} />}
         {dialog === 'publish' && (
           <PublishDialog warnings={markers.warnings} onClose={() => setDialog(null)} onPublish={publish} />
         )}

@@ -1,9 +1,12 @@
 // Flow-wide settings (name, default locale, description) and exports; the
 // settings disabled, with the reason, for a user whose role may not edit.
+// The exports go through the editor's export (as the toolbar's do): pending
+// changes are saved first, and a refusal (SVAML of a flow with errors) is
+// said in a toast instead of a download that silently fails.
 
 import { Download } from 'lucide-react';
 
-import { api } from '../lib/api.js';
+import { NAME_MAX } from '../lib/document.js';
 import { LockNotice } from './Inspector.jsx';
 
 const EXPORTS = [
@@ -13,7 +16,7 @@ const EXPORTS = [
   ['dot', 'Graphviz source (DOT)'],
 ];
 
-export function FlowSettings({ doc, reg, flowId, record, actions, lockReason = null }) {
+export function FlowSettings({ doc, reg, record, actions, onExport, lockReason = null }) {
   return (
     <div className="panel-pad">
       <LockNotice reason={lockReason} />
@@ -26,7 +29,7 @@ export function FlowSettings({ doc, reg, flowId, record, actions, lockReason = n
             id="flow-name"
             className="input"
             value={doc.name ?? ''}
-            maxLength={200}
+            maxLength={NAME_MAX}
             onChange={(ev) => actions.setMeta({ name: ev.target.value })}
             onBlur={(ev) => {
               if (!ev.target.value.trim()) actions.setMeta({ name: 'Untitled flow' });
@@ -62,13 +65,13 @@ export function FlowSettings({ doc, reg, flowId, record, actions, lockReason = n
           />
         </div>
       </fieldset>
-      <h4 className="section-title">Export the saved draft</h4>
+      <h4 className="section-title">Export the draft</h4>
       <ul className="export-list">
         {EXPORTS.map(([format, label]) => (
           <li key={format}>
-            <a className="btn btn-small btn-ghost" href={api.exportUrl(flowId, format)} download>
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => onExport(format)} data-testid={`flow-export-${format}`}>
               <Download size={14} /> {label}
-            </a>
+            </button>
           </li>
         ))}
       </ul>

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { CircleAlert, Copy, Lock, MousePointerClick, Trash2, TriangleAlert } from 'lucide-react';
 
 import { edgeFrom, findNode } from '../lib/document.js';
+import { ON_MAC, withHint } from '../lib/keymap.js';
 import { checkParams } from '../lib/params.js';
 import { portsOf, typeOf } from '../lib/registry.js';
 import { TypeIcon } from '../ui/icons.jsx';
@@ -105,7 +106,7 @@ function NodeInspector({ node, doc, reg, marker, actions, lockReason }) {
         <div className="inspector-tools">
           {typeDef?.kind !== 'start' && !lockReason && (
             <>
-              <button type="button" className="icon-btn" onClick={actions.duplicateSelection} title="Duplicate (Ctrl+D)" aria-label="Duplicate step">
+              <button type="button" className="icon-btn" onClick={actions.duplicateSelection} title={withHint('Duplicate', 'duplicate', { mac: ON_MAC })} aria-label="Duplicate step">
                 <Copy size={16} />
               </button>
               <button type="button" className="icon-btn btn-danger" onClick={actions.deleteSelection} title="Delete (Del)" aria-label="Delete step">

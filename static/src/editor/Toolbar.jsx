@@ -33,6 +33,8 @@ import {
 } from 'lucide-react';
 
 import { saveLabel } from '../lib/autosave.js';
+import { NAME_MAX } from '../lib/document.js';
+import { ON_MAC, withHint } from '../lib/keymap.js';
 import { MenuButton } from '../ui/Menu.jsx';
 
 function SaveIndicator({ state, onConflict, onRetry }) {
@@ -55,6 +57,9 @@ function SaveIndicator({ state, onConflict, onRetry }) {
     </button>
   );
 }
+
+// A tooltip with the shortcut written for this platform ("Undo (⌘Z)" on a Mac).
+const hinted = (label, action) => withHint(label, action, { mac: ON_MAC });
 
 function Tool({ label, onClick, disabled, children, testId, pressed }) {
   return (
@@ -121,7 +126,7 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         <input
           className="flow-name"
           value={doc.name ?? ''}
-          maxLength={200}
+          maxLength={NAME_MAX}
           readOnly={Boolean(lockReason)}
           title={lockReason ?? undefined}
           aria-label="Flow name"
@@ -146,26 +151,26 @@ export function Toolbar({ doc, record, save, history, markers, validation, block
         )}
       </div>
       <div className="toolbar-tools">
-        <Tool label={editLabel('Undo (Ctrl+Z)')} onClick={history.undo} disabled={readOnly || !history.canUndo} testId="undo">
+        <Tool label={editLabel(hinted('Undo', 'undo'))} onClick={history.undo} disabled={readOnly || !history.canUndo} testId="undo">
           <Undo2 size={17} />
         </Tool>
-        <Tool label={editLabel('Redo (Ctrl+Shift+Z)')} onClick={history.redo} disabled={readOnly || !history.canRedo} testId="redo">
+        <Tool label={editLabel(hinted('Redo', 'redo'))} onClick={history.redo} disabled={readOnly || !history.canRedo} testId="redo">
           <Redo2 size={17} />
         </Tool>
         <span className="tool-sep" />
-        <Tool label={editLabel('Add a sticky note (N)')} onClick={tools.addNote} disabled={readOnly} testId="add-note">
+        <Tool label={editLabel(hinted('Add a sticky note', 'note'))} onClick={tools.addNote} disabled={readOnly} testId="add-note">
           <StickyNote size={17} />
         </Tool>
         <Tool label={editLabel('Auto-layout')} onClick={tools.layout} disabled={readOnly} testId="auto-layout">
           <WandSparkles size={17} />
         </Tool>
-        <Tool label="Zoom to fit (Shift+1)" onClick={tools.fit} testId="fit">
+        <Tool label={hinted('Zoom to fit', 'fit')} onClick={tools.fit} testId="fit">
           <Maximize size={17} />
         </Tool>
-        <Tool label="Find steps (Ctrl+F)" onClick={tools.search} testId="find">
+        <Tool label={hinted('Find steps', 'search')} onClick={tools.search} testId="find">
           <Search size={17} />
         </Tool>
-        <Tool label="Keyboard shortcuts (?)" onClick={tools.help} testId="shortcuts">
+        <Tool label={hinted('Keyboard shortcuts', 'help')} onClick={tools.help} testId="shortcuts">
           <Keyboard size={17} />
         </Tool>
         <span className="tool-sep" />

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { CircleAlert, TriangleAlert } from 'lucide-react';
 
-import { formatCombo, GESTURES, shortcutGroups } from '../lib/keymap.js';
+import { formatCombo, formatGesture, GESTURES, ON_MAC, shortcutGroups, shortcutHint } from '../lib/keymap.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 import { Modal } from '../ui/Modal.jsx';
 
@@ -42,7 +42,7 @@ export function ShortcutsDialog({ mac, onClose }) {
                   {g.keys.map((k, i) => (
                     <span key={k}>
                       {i > 0 && <span className="muted"> or </span>}
-                      <kbd>{k}</kbd>
+                      <kbd>{formatGesture(k, { mac })}</kbd>
                     </span>
                   ))}
                 </dd>
@@ -126,7 +126,7 @@ export function ConflictDialog({ onReload, onOverwrite, onKeep }) {
       <div className="choice-list">
         <button type="button" className="choice" disabled={busy} onClick={run(onReload)}>
           <strong>Reload theirs</strong>
-          <span className="muted small">Show the saved version. Your changes stay in undo history (Ctrl+Z).</span>
+          <span className="muted small">Show the saved version. Your changes stay in undo history ({shortcutHint('undo', { mac: ON_MAC })}).</span>
         </button>
         <button type="button" className="choice" disabled={busy} onClick={run(onOverwrite)}>
           <strong>Overwrite with mine</strong>
@@ -162,7 +162,7 @@ export function RollbackDialog({ version, unsaved, onClose, onConfirm }) {
       </p>
       <p className="muted small">
         {unsaved ? 'Your unsaved changes are saved first. ' : ''}
-        The current draft stays in the undo history: Ctrl+Z brings it back.
+        The current draft stays in the undo history: {shortcutHint('undo', { mac: ON_MAC })} brings it back.
       </p>
       <ErrorNotice error={error} title="Not rolled back" />
       <div className="modal-actions">

@@ -119,28 +119,42 @@ function EnumField({ id, schema, value, onChange, required }) {
 function NumberField({ id, schema, value, onChange, onBlur }) {
   // Keep the text being typed ("-", "1e") locally; report numbers only.
   const [text, setText] = useState(value == null ? '' : String(value));
+  // What the browser could not read as a number ("1e", "-"): it reports an
+  // empty value then, which must not silently clear the parameter.
+  const [bad, setBad] = useState(false);
   useEffect(() => {
     setText((t) => (Number(t) === value && t !== '' ? t : value == null ? '' : String(value)));
   }, [value]);
   return (
-    <input
-      id={id}
-      className="input input-number"
-      type="number"
-      inputMode="numeric"
-      step={1}
-      min={schema.minimum}
-      max={schema.maximum}
-      placeholder={schema.default != null ? String(schema.default) : undefined}
-      value={text}
-      onBlur={onBlur}
-      onChange={(ev) => {
-        const raw = ev.target.value;
-        setText(raw);
-        if (raw === '') onChange(undefined);
-        else if (!Number.isNaN(Number(raw))) onChange(Number(raw));
-      }}
-    />
+    <>
+      <input
+        id={id}
+        className="input input-number"
+        type="number"
+        inputMode="numeric"
+        step={1}
+        min={schema.minimum}
+        max={schema.maximum}
+        placeholder={schema.default != null ? String(schema.default) : undefined}
+        value={text}
+        aria-invalid={bad || undefined}
+        onBlur={onBlur}
+        onChange={(ev) => {
+          const raw = ev.target.value;
+          const unreadable = Boolean(ev.target.validity?.badInput);
+          setBad(unreadable);
+          setText(raw);
+          if (unreadable) return;
+          if (raw === '') onChange(undefined);
+          else if (!Number.isNaN(Number(raw))) onChange(Number(raw));
+        }}
+      />
+      {bad && (
+        <div className="field-error" role="alert" data-testid="number-unreadable">
+          Not a number: type digits only{value != null ? ` (${value} is kept until you do)` : ''}.
+        </div>
+      )}
+    </>
   );
 }
 

@@ -173,6 +173,7 @@ export function makeApi(options = {}) {
   return {
     me: () => call('GET', '/api/me'),
     nodes: () => call('GET', '/api/nodes'),
+    openapi: () => call('GET', '/api/openapi.json'),
     listFlows: () => call('GET', '/api/flows'),
     getFlow: (id) => call('GET', `/api/flows/${enc(id)}`),
     createFlow: (doc) => call('POST', '/api/flows', { body: doc }),

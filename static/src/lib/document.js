@@ -10,6 +10,9 @@ import { acceptsInput, dynamicPortNames, initialData, portsOf, typeOf } from './
 
 export const FORMAT = 'callflow/1';
 export const DEFAULT_PORT = 'next';
+// The longest flow name the server accepts (characters, as Python counts them).
+export const NAME_MAX = 200;
+const COPY_SUFFIX = ' (copy)';
 
 /** An error in an edit the user asked for (shown to them as is). */
 export class EditError extends Error {}
@@ -24,6 +27,18 @@ export function newDocument(name, { locale = 'en-US' } = {}) {
     edges: [],
     notes: [],
   };
+}
+
+/**
+ * The name of a copy of a flow: "<name> (copy)", the name shortened when it
+ * must be so that the suffix always shows (a copy named like its original
+ * cannot be told apart in the list).
+ */
+export function copyName(name, max = NAME_MAX) {
+  const room = max - COPY_SUFFIX.length;
+  const chars = [...(name ?? '')]; // code points: an emoji is not cut in half
+  const kept = chars.length > room ? chars.slice(0, room).join('').trimEnd() : chars.join('');
+  return `${kept}${COPY_SUFFIX}`;
 }
 
 /** The same document with every list present, so edits need no null checks. */

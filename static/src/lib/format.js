@@ -64,3 +64,25 @@ export function dateRange(from, to) {
   if (until) out.until = until;
   return out;
 }
+
+// The call log's one-word results (designer.engine.outcome), most common
+// first, as people say them; the codes stay what filters and links carry.
+const RESULT_LABELS = {
+  connected: 'Connected',
+  hangup: 'Flow hung up',
+  callerhangup: 'Caller hung up',
+  timeout: 'Timed out',
+  busy: 'Busy',
+  noanswer: 'No answer',
+  failed: 'Failed',
+  error: 'Error',
+  unrouted: 'Not routed',
+  lost: 'Lost',
+};
+export const CALL_RESULTS = Object.keys(RESULT_LABELS);
+
+/** "callerhangup" -> "Caller hung up"; a code without a label is shown capitalised. */
+export function resultLabel(result) {
+  if (!result) return '';
+  return RESULT_LABELS[result] ?? `${result.charAt(0).toUpperCase()}${result.slice(1)}`;
+}

@@ -18,7 +18,7 @@ export const SHORTCUTS = [
   { action: 'selectAll', keys: ['Mod+A'], label: 'Select everything', group: 'Edit', canvas: true },
   { action: 'note', keys: ['N'], label: 'Add a sticky note', group: 'Edit', canvas: true },
   { action: 'save', keys: ['Mod+S'], label: 'Save now', group: 'Edit', inFields: true },
-  { action: 'search', keys: ['Mod+F'], label: 'Find nodes', group: 'View', inFields: true },
+  { action: 'search', keys: ['Mod+F'], label: 'Find steps', group: 'View', inFields: true },
   { action: 'fit', keys: ['Shift+1'], label: 'Zoom to fit', group: 'View', canvas: true },
   { action: 'zoomIn', keys: ['+', '='], label: 'Zoom in', group: 'View', canvas: true },
   { action: 'zoomOut', keys: ['-'], label: 'Zoom out', group: 'View', canvas: true },
@@ -27,12 +27,13 @@ export const SHORTCUTS = [
   { action: 'escape', keys: ['Escape'], label: 'Close dialog / clear selection', group: 'Help', inFields: true },
 ];
 
-// Mouse gestures shown in the help dialog next to the keys.
+// Mouse gestures shown in the help dialog next to the keys ("Mod" as in
+// SHORTCUTS: written per platform by formatGesture).
 export const GESTURES = [
   { label: 'Add to selection', keys: ['Shift+Click'] },
   { label: 'Select with a box', keys: ['Shift+Drag'] },
   { label: 'Pan the canvas', keys: ['Drag', 'Scroll'] },
-  { label: 'Zoom', keys: ['Ctrl+Scroll'] },
+  { label: 'Zoom', keys: ['Mod+Scroll', 'Pinch'] },
   { label: 'Connect a port to a step', keys: ['Drag from the port'] },
   // Onto another step (its arrow end) or another port (its tail).
   { label: 'Re-point a connection', keys: ['Drag either end'] },
@@ -119,6 +120,17 @@ export function shortcutHint(action, { mac = false, shortcuts = SHORTCUTS } = {}
   return s ? formatCombo(s.keys[0], { mac }) : null;
 }
 
+/** A tooltip naming its shortcut for this platform: "Undo (⌘Z)"; the label alone without one. */
+export function withHint(label, action, { mac = false, shortcuts = SHORTCUTS } = {}) {
+  const hint = shortcutHint(action, { mac, shortcuts });
+  return hint ? `${label} (${hint})` : label;
+}
+
+/** A mouse gesture written for this platform: "Ctrl+Scroll" or "⌘+Scroll". */
+export function formatGesture(gesture, { mac = false } = {}) {
+  return gesture.replace(/^Mod\+/, mac ? '⌘+' : 'Ctrl+');
+}
+
 /** The shortcut table grouped for the help dialog. */
 export function shortcutGroups(shortcuts = SHORTCUTS) {
   const groups = new Map();
@@ -130,3 +142,6 @@ export function shortcutGroups(shortcuts = SHORTCUTS) {
 }
 
 export const isMac = (platform) => /mac|iphone|ipad/i.test(platform ?? '');
+
+/** This browser's platform, read once: every hint the editor shows is written for it. */
+export const ON_MAC = isMac(globalThis.navigator?.platform);

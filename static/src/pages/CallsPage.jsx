@@ -5,14 +5,12 @@ import { Fragment, useEffect, useState } from 'react';
 import { ChevronDown, ChevronRight, PhoneCall, Route } from 'lucide-react';
 
 import { api } from '../lib/api.js';
-import { absoluteTime, dateRange, duration, relativeTime } from '../lib/format.js';
+import { absoluteTime, CALL_RESULTS, dateRange, duration, relativeTime, resultLabel } from '../lib/format.js';
 import { describeEvent, pathOf } from '../lib/trace.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
 
 const PAGE_SIZE = 50;
 const EMPTY_FILTERS = { flow: '', number: '', result: '', simulated: '', from: '', to: '' };
-// The call log's one-word results (designer.engine.outcome), most common first.
-const RESULTS = ['connected', 'hangup', 'callerhangup', 'timeout', 'busy', 'noanswer', 'failed', 'error', 'unrouted'];
 
 /** Filters from the page's query string, so a filtered log can be linked. */
 function filtersFromUrl() {
@@ -67,6 +65,12 @@ export function CallsPage() {
   };
   const flowName = (id) => flows.find((f) => f.id === id)?.name ?? id;
   const total = page?.total ?? 0;
+  const filtered = Object.values(filters).some(Boolean);
+  const clear = () => {
+    setOffset(0);
+    setFilters(EMPTY_FILTERS);
+  };
+  const toggle = (callid) => setOpen(open === callid ? null : callid);
 
   return (
     <div className="page">
@@ -93,13 +97,13 @@ export function CallsPage() {
           <span className="field-label">Called number</span>
           <input className="input" value={filters.number} onChange={set('number')} placeholder="+46…" />
         </label>
-        <label className="field field-inline">
+        <label className="field field-inline field-fit">
           <span className="field-label">Result</span>
           <select className="input" value={filters.result} onChange={set('result')}>
             <option value="">Any result</option>
-            {[...RESULTS, ...(filters.result && !RESULTS.includes(filters.result) ? [filters.result] : [])].map((r) => (
+            {[...CALL_RESULTS, ...(filters.result && !CALL_RESULTS.includes(filters.result) ? [filters.result] : [])].map((r) => (
               <option key={r} value={r}>
-                {r}
+                {resultLabel(r)}
               </option>
             ))}
           </select>
@@ -112,7 +116,7 @@ export function CallsPage() {
           <span className="field-label">To</span>
           <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={set('to')} aria-label="Calls started on or before" />
         </label>
-        <label className="field field-inline">
+        <label className="field field-inline field-fit">
           <span className="field-label">Kind</span>
           <select className="input" value={filters.simulated} onChange={set('simulated')}>
             <option value="">Real and simulated</option>
@@ -120,8 +124,8 @@ export function CallsPage() {
             <option value="true">Simulated calls</option>
           </select>
         </label>
-        {Object.values(filters).some(Boolean) && (
-          <button type="button" className="btn btn-ghost" onClick={() => setFilters(EMPTY_FILTERS)}>
+        {filtered && (
+          <button type="button" className="btn btn-ghost" onClick={clear}>
             Clear filters
           </button>
         )}
@@ -133,11 +137,15 @@ export function CallsPage() {
       {page?.items?.length === 0 && (
         <div className="empty">
           <PhoneCall size={40} className="empty-icon" />
-          <h2>No calls {Object.values(filters).some(Boolean) ? 'match these filters' : 'yet'}</h2>
-          <p className="muted">
-            Calls appear here when Sinch calls the callback URL of a published flow, or when you
-            simulate a call.
-          </p>
+          <h2>No calls {filtered ? 'match these filters' : 'yet'}</h2>
+          {filtered ? (
+            <p className="muted">Widen the dates, pick another flow, result or kind, or clear the filters.</p>
+          ) : (
+            <p className="muted">
+              Calls appear here when Sinch calls the callback URL of a published flow, or when you
+              simulate a call.
+            </p>
+          )}
         </div>
       )}
 
@@ -158,12 +166,22 @@ export function CallsPage() {
             <tbody>
               {page.items.map((c) => (
                 <Fragment key={c.callid}>
-                  <tr
-                    className="clickable"
-                    data-callid={c.callid}
-                    onClick={() => setOpen(open === c.callid ? null : c.callid)}
-                  >
-                    <td>{open === c.callid ? <ChevronDown size={16} /> : <ChevronRight size={16} />}</td>
+                  <tr className="clickable" data-callid={c.callid} onClick={() => toggle(c.callid)}>
+                    <td>
+                      {/* The row is clickable for the mouse; this button is how the keyboard opens it. */}
+                      <button
+                        type="button"
+                        className="icon-btn row-toggle"
+                        aria-expanded={open === c.callid}
+                        aria-label={`${open === c.callid ? 'Hide' : 'Show'} the events of the call from ${c.cli ?? 'an unknown number'}`}
+                        onClick={(ev) => {
+                          ev.stopPropagation();
+                          toggle(c.callid);
+                        }}
+                      >
+                        {open === c.callid ? <ChevronDown size={16} /> : <ChevronRight size={16} />}
+                      </button>
+                    </td>
                     <td title={absoluteTime(c.startedAt)}>{relativeTime(c.startedAt)}</td>
                     <td>
                       {c.flow ? <a href={`/flows/${encodeURIComponent(c.flow)}`} onClick={(ev) => ev.stopPropagation()}>{flowName(c.flow)}</a> : '—'}
@@ -173,7 +191,11 @@ export function CallsPage() {
                     <td>{c.cli ?? '—'}</td>
                     <td>{c.to ?? '—'}</td>
                     <td>
-                      {c.state === 'active' ? <span className="pill pill-info">in progress</span> : c.result ?? c.reason ?? '—'}
+                      {c.state === 'active' ? (
+                        <span className="pill pill-info">in progress</span>
+                      ) : (
+                        <span title={c.reason ? `Sinch's reason: ${c.reason}` : undefined}>{c.result ? resultLabel(c.result) : c.reason ?? '—'}</span>
+                      )}
                     </td>
                     <td className="num">{duration(c.duration)}</td>
                   </tr>

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Copy, Download, FileJson, Plus, Trash2, Upload, Workflow } from 'lucide-react';
 
 import { api, ApiError } from '../lib/api.js';
-import { newDocument } from '../lib/document.js';
+import { copyName, NAME_MAX, newDocument } from '../lib/document.js';
 import { readFlowFile } from '../lib/files.js';
 import { absoluteTime, relativeTime } from '../lib/format.js';
 import { ErrorNotice } from '../ui/ErrorNotice.jsx';
@@ -58,7 +58,7 @@ export function FlowsPage() {
   const duplicate = async (flow) => {
     try {
       const { data } = await api.getFlow(flow.id);
-      const copy = { ...data.document, name: `${data.name} (copy)`.slice(0, 200) };
+      const copy = { ...data.document, name: copyName(data.name) };
       const created = await api.createFlow(copy);
       notify(`Created "${created.data.name}".`, { tone: 'ok' });
       await reload();
@@ -148,9 +148,10 @@ export function FlowsPage() {
           <tbody>
             {flows.map((f) => (
               <tr key={f.id} data-flow-id={f.id}>
-                <td>
-                  <a className="flow-link" href={editorUrl(f.id)}>
-                    <FileJson size={16} /> {f.name}
+                <td className="flow-name-cell">
+                  <a className="flow-link" href={editorUrl(f.id)} title={f.name}>
+                    <FileJson size={16} />
+                    <span className="flow-link-name">{f.name}</span>
                   </a>
                 </td>
                 <td title={absoluteTime(f.updatedAt)}>{relativeTime(f.updatedAt)}</td>
@@ -226,7 +227,7 @@ function CreateDialog({ onClose }) {
           <input
             className="input"
             value={name}
-            maxLength={200}
+            maxLength={NAME_MAX}
             onChange={(ev) => setName(ev.target.value)}
             placeholder="e.g. Support line"
             autoFocus
