@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.errors import InvalidDocument
+from designer.params import json_kind
 
 FORMAT = "callflow/1"
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -142,10 +143,14 @@ def parse(raw: Any) -> Document:
     """Build a ``Document`` from decoded JSON, reporting every structural problem."""
     problems = _Problems()
     if not isinstance(raw, dict):
-        problems.add("", f"a flow document is a JSON object, not {type(raw).__name__}")
+        problems.add("", f"a flow document is a JSON object, not {json_kind(raw)}")
         problems.raise_if_any()
     fmt = raw.get("format")
-    if fmt != FORMAT:
+    if fmt is None:
+        problems.add(
+            "format", f'format is missing: a flow document starts with "format": "{FORMAT}"'
+        )
+    elif fmt != FORMAT:
         problems.add("format", f"format must be {FORMAT!r}, got {fmt!r}")
     _unknown_fields(raw, TOP_FIELDS, "", problems)
 

@@ -291,7 +291,7 @@ def _string(schema: dict[str, Any]) -> Check:
 
     def check(value: Any, path: str, ctx: _Context, out: list[Problem]) -> None:
         if not isinstance(value, str):
-            out.append((path, f"{ctx.name(path)} must be text, not {_kind(value)}"))
+            out.append((path, f"{ctx.name(path)} must be text, not {json_kind(value)}"))
             return
         n = len(value)
         if n < low:
@@ -340,7 +340,7 @@ def _integer(schema: dict[str, Any]) -> Check:
 
     def check(value: Any, path: str, ctx: _Context, out: list[Problem]) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
-            out.append((path, f"{ctx.name(path)} must be a whole number, not {_kind(value)}"))
+            out.append((path, f"{ctx.name(path)} must be a whole number, not {json_kind(value)}"))
         elif low is not None and value < low:
             out.append((path, f"{ctx.name(path)} is {value}; {ctx.limit} at least {low}"))
         elif high is not None and value > high:
@@ -352,7 +352,7 @@ def _integer(schema: dict[str, Any]) -> Check:
 def _boolean(schema: dict[str, Any]) -> Check:
     def check(value: Any, path: str, ctx: _Context, out: list[Problem]) -> None:
         if not isinstance(value, bool):
-            out.append((path, f"{ctx.name(path)} must be true or false, not {_kind(value)}"))
+            out.append((path, f"{ctx.name(path)} must be true or false, not {json_kind(value)}"))
 
     return check
 
@@ -368,7 +368,7 @@ def _array(schema: dict[str, Any]) -> Check:
 
     def check(value: Any, path: str, ctx: _Context, out: list[Problem]) -> None:
         if not isinstance(value, list):
-            out.append((path, f"{ctx.name(path)} must be a list, not {_kind(value)}"))
+            out.append((path, f"{ctx.name(path)} must be a list, not {json_kind(value)}"))
             return
         n = len(value)
         if n < low:
@@ -399,7 +399,7 @@ def _object(schema: dict[str, Any]) -> Check:
 
     def check(value: Any, path: str, ctx: _Context, out: list[Problem]) -> None:
         if not isinstance(value, dict):
-            out.append((path, f"{ctx.name(path)} must be an object, not {_kind(value)}"))
+            out.append((path, f"{ctx.name(path)} must be an object, not {json_kind(value)}"))
             return
         prefix = f"{path}." if path else ""
         for key in required:
@@ -592,7 +592,8 @@ def _near_miss(value: str, choices: tuple[str, ...]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """A JSON value's type as a flow's author names it (never a Python type name)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -133,7 +133,9 @@ CONTRACT_KEYS = ("steps", "visited", "heard", "outcome")
     type=click.IntRange(1, 100_000),
     default=None,
     metavar="N",
-    help="place N calls by random callers; report coverage",
+    help="place N calls by random callers in-process and report coverage (with --url the "
+    "flow is read from the server, but the calls stay out of its call log: "
+    "designer.notebook.fill_call_log places them there)",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seed for --random")
 @click.option(
