@@ -91,6 +91,15 @@ def _http_message(exc: HTTPException) -> str:
 
 
 def _http_error(exc: HTTPException) -> Any:
+    if (
+        exc.code == 404
+        and request.method == "GET"
+        and not wants_json()
+        and not request.path.startswith("/assets/")
+    ):
+        from designer.web.pages import not_found  # pages import this module
+
+        return not_found(request.path)
     if exc.code is None or exc.code < 400 or not wants_json():
         return exc
     code = _HTTP_CODES.get(exc.code) or re.sub(r"[^a-z0-9]+", "-", exc.name.lower()).strip("-")

@@ -61,6 +61,11 @@ def _page(template: str, status: int = 200, **context: Any) -> Response | tuple[
     return render_template(template, version=version, **context), status
 
 
+def not_found(path: str) -> Response | tuple[str, int]:
+    """The page a browser gets for an address nothing serves (APIs answer JSON instead)."""
+    return _page("pages/not_found.html", status=404, path=path, active=None)
+
+
 @bp.after_request
 def _page_headers(response: Response) -> Response:
     # Pages carry the CSRF token and the signed-in user: never cached.  The

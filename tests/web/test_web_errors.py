@@ -108,6 +108,15 @@ def test_pages_keep_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "There is no page here" in page and "/no-such-page" in page
+    assert 'href="/"' in page  # a way back, in the app's own frame
+
+
+def test_a_missing_asset_is_a_plain_404(client):
+    response = client.get("/assets/no-such-file.js")
+    assert response.status_code == 404
+    assert "There is no page here" not in response.get_data(as_text=True)
 
 
 def test_unexpected_exception_is_logged_and_answered_as_json(caplog):
