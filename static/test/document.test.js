@@ -25,21 +25,9 @@ import {
   setParam,
   updateNote,
 } from '../src/lib/document.js';
-import { registry, supportLine } from './helpers.js';
+import { frozen, registry, supportLine } from './helpers.js';
 
 const reg = registry();
-
-function frozen(doc) {
-  // Deep-freeze so that any mutation of an input throws.
-  const freeze = (v) => {
-    if (v && typeof v === 'object') {
-      Object.values(v).forEach(freeze);
-      Object.freeze(v);
-    }
-    return v;
-  };
-  return freeze(structuredClone(doc));
-}
 
 describe('newDocument', () => {
   it('starts with one start node', () => {

@@ -76,3 +76,15 @@ export function serverDiff(oldDoc, newDoc) {
     JSON.stringify([oldDoc, newDoc]),
   );
 }
+
+/** A deep-frozen copy of `doc`: any mutation of an input throws. */
+export function frozen(doc) {
+  const freeze = (v) => {
+    if (v && typeof v === 'object') {
+      Object.values(v).forEach(freeze);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  return freeze(structuredClone(doc));
+}

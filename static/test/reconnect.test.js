@@ -3,22 +3,11 @@ import { describe, it } from 'node:test';
 
 import { EditError, reconnect } from '../src/lib/document.js';
 import { createHistory, record, undo } from '../src/lib/history.js';
-import { registry, supportLine } from './helpers.js';
+import { frozen, registry, supportLine } from './helpers.js';
 
 const reg = registry();
 
 const triples = (doc) => doc.edges.map((e) => [e.from, e.port ?? 'next', e.to]);
-
-function frozen(doc) {
-  const freeze = (v) => {
-    if (v && typeof v === 'object') {
-      Object.values(v).forEach(freeze);
-      Object.freeze(v);
-    }
-    return v;
-  };
-  return freeze(structuredClone(doc));
-}
 
 describe('reconnect: dragging an edge end elsewhere', () => {
   it('re-points the target end in place, without mutating the document', () => {
