@@ -233,12 +233,10 @@ class LiveFlow:
 
     def calls_in_progress(self) -> list[list[dict[str, Any]]]:
         """The stored events of the flow's calls that have not ended (the newest calls)."""
-        with Designer(self.url, self.token) as client:
-            items = client.call_items(flow=self.flow_id, limit=CATCH_UP_CALLS)
+        with Designer(self.url, self.token) as client:  # one request, not one per call
+            items = client.call_items(flow=self.flow_id, limit=CATCH_UP_CALLS, events=True)
             return [
-                client.call(item["callid"]).get("events") or []
-                for item in reversed(items)
-                if item.get("state") != "ended"
+                item.get("events") or [] for item in reversed(items) if item.get("state") != "ended"
             ]
 
     async def redraw(self) -> None:
