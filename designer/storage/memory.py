@@ -94,11 +94,12 @@ class MemoryRepository:
             self._routing += 1
             return replace(stored)
 
-    def get_application(self, key: str) -> Application:
+    def get_application(self, key: str, *, with_secret: bool = True) -> Application:
         with self._lock:
             if key not in self._apps:
                 raise c.application_not_found(key)
-            return replace(self._apps[key])
+            stored = self._apps[key]
+            return replace(stored) if with_secret else replace(stored, secret=None)
 
     def list_applications(self) -> list[Application]:
         with self._lock:

@@ -163,8 +163,8 @@ def unreadable(application: str, source: str) -> SecretUnreadable:
     return SecretUnreadable(
         f"the secret of application {application!r} cannot be decrypted with the keys from "
         f"{source}: it was encrypted with another key. Set {ENV_KEYS} to that key (or list it "
-        "after the current one, comma-separated) on every host; if that key is lost, delete "
-        "the application and add it again with its secret (docs/deployment.md)",
+        "after the current one, comma-separated) on every host; if that key is lost, give the "
+        "application its secret again: PUT /api/applications/<key> (docs/deployment.md)",
         details={"application": application},
     )
 

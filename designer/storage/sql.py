@@ -124,10 +124,10 @@ class SqlRepository:
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
 
     # --- rows to records ---------------------------------------------------------
-    def _app(self, row: ApplicationRow) -> Application:
+    def _app(self, row: ApplicationRow, *, with_secret: bool = True) -> Application:
         return Application(
             key=row.key,
-            secret=self._secret_box.open(row.secret, row.key),
+            secret=self._secret_box.open(row.secret, row.key) if with_secret else None,
             name=row.name,
             default_flow_id=row.default_flow_id,
             created_at=row.created_at,
@@ -228,12 +228,12 @@ class SqlRepository:
             s.flush()
             return self._app(row)
 
-    def get_application(self, key: str) -> Application:
+    def get_application(self, key: str, *, with_secret: bool = True) -> Application:
         with self._tx() as s:
             row = s.get(ApplicationRow, key)
             if row is None:
                 raise c.application_not_found(key)
-            return self._app(row)
+            return self._app(row, with_secret=with_secret)
 
     def list_applications(self) -> list[Application]:
         with self._tx() as s:

@@ -96,3 +96,12 @@ def test_the_api_reports_an_unreadable_secret_without_a_traceback(client_with_ke
         "application": vector["key"]
     }
     assert vector["secret"] not in response.get_data(as_text=True)
+
+
+def test_a_secret_whose_key_is_lost_is_replaced_by_putting_it_again(client_with_keys, vector):
+    """The recovery the docs give: the old secret need not be readable to be replaced."""
+    client = client_with_keys(NEW)
+    response = client.put(f"/api/applications/{vector['key']}", json={"secret": vector["secret"]})
+    assert response.status_code == 200, response.get_json()
+    assert client.get("/api/applications").status_code == 200
+    assert _signed(client, vector).status_code == 200  # sealed with NEW now: verifies again

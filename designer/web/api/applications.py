@@ -134,7 +134,8 @@ def get_application(key: str) -> Any:
 )
 def update_application(key: str, body: dict[str, Any]) -> Any:
     repo = designer_state().repo
-    current = repo.get_application(key)
+    # a new secret needs nothing of the old one, which may be unreadable (its key lost)
+    current = repo.get_application(key, with_secret="secret" not in body)
     app = repo.update_application(
         Application(
             key=key,
