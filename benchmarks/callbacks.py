@@ -64,12 +64,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.proc_cpu import children, cpu_seconds, postgres_backends  # noqa: E402
+
 LINE = "+46850000000"
 OPEN = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 in Stockholm
 WORKERS, THREADS = 2, 16  # as `make serve-prod`
 BODY_SIZE_ENV = "BENCH_BODY_SIZE"
 GOAL_RATIO, GOAL_P99_MS = 0.6, 25.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- the two apps (gunicorn imports these factories) ----------------------------------
@@ -105,7 +108,6 @@ def support_flow() -> dict[str, Any]:
     example = ROOT / "designer" / "examples" / "support_line.json"
     if example.exists():
         return json.loads(example.read_text())
-    sys.path.insert(0, str(ROOT))
     from tests.runtime.flows import support_line
 
     return support_line()
@@ -158,40 +160,6 @@ def stop(proc: subprocess.Popen) -> None:
         proc.stderr.close()
 
 
-# --- CPU accounting from /proc ---------------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(x) for x in text.split()]
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _postgres_backends(database: str) -> list[int]:
-    """The PostgreSQL server processes serving ``database`` (``postgres: user db host``)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if cmdline.startswith("postgres:") and f" {database} " in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
 class CpuMeter:
     """CPU seconds used by the gunicorn workers (and a database's backends) over a run."""
 
@@ -201,10 +169,10 @@ class CpuMeter:
         self._start: dict[int, float] = {}
 
     def _sample(self) -> dict[int, float]:
-        pids = [self.server.pid, *_children(self.server.pid)]
+        pids = [self.server.pid, *children(self.server.pid)]
         if self.database:
-            pids += [-p for p in _postgres_backends(self.database)]  # negative: the database
-        return {p: _cpu_seconds(abs(p)) for p in pids}
+            pids += [-p for p in postgres_backends(self.database)]  # negative: the database
+        return {p: cpu_seconds(abs(p)) for p in pids}
 
     def start(self) -> None:
         self._start = self._sample()
@@ -315,7 +283,6 @@ def drive(
 def measure_answer_size(env: dict[str, str]) -> int:
     """The mean size of our ICE and PIE answers, for the bare endpoint to match."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     client = designer_app().test_client()
     sizes = []
     for body in _call_payloads(f"size-{secrets.token_hex(4)}", 1):
@@ -443,7 +410,6 @@ def profile(db_url: str, callbacks: int = 2000, top: int = 25) -> None:
 
     seed(db_url)
     os.environ["DESIGNER_DATABASE_URL"] = db_url
-    sys.path.insert(0, str(ROOT))
     app = designer_app()
 
     def environs(n: int, tag: str) -> list[dict[str, Any]]:

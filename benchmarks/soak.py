@@ -73,11 +73,10 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from tests.wsclient import ConnectionClosed, connect
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.proc_cpu import children, cpu_seconds, postgres_backends  # noqa: E402
 from designer.engine import APOLOGY  # noqa: E402
 from designer.simulator import (  # noqa: E402
     Callee,
@@ -92,6 +91,7 @@ from designer.simulator import (  # noqa: E402
 )
 from designer.simulator.platform import Reply  # noqa: E402
 from designer.simulator.transport import HttpTransport  # noqa: E402
+from tests.wsclient import ConnectionClosed, connect  # noqa: E402
 
 LINE = "+46850000999"
 SUPPORT_LINE = "Acme support line"  # the example's name
@@ -350,44 +350,13 @@ def caller(
 
 # --- CPU accounting (/proc) -------------------------------------------------------------
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _backends(database: str) -> list[int]:
-    """The PostgreSQL server processes serving ``database``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if cmdline.startswith("postgres:") and f" {database} " in cmdline:
-                found.append(int(entry.name))
-    return found
-
 
 def cpu_sample(server: int, database: str) -> dict[str, dict[int, float]]:
     """CPU seconds so far of the gunicorn processes, the database's backends and this process."""
     return {
-        "server": {p: _cpu_seconds(p) for p in [server, *_children(server)]},
-        "database": {p: _cpu_seconds(p) for p in _backends(database)},
-        "load generator": {os.getpid(): _cpu_seconds(os.getpid())},
+        "server": {p: cpu_seconds(p) for p in [server, *children(server)]},
+        "database": {p: cpu_seconds(p) for p in postgres_backends(database)},
+        "load generator": {os.getpid(): cpu_seconds(os.getpid())},
     }
 
 
