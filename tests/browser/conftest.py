@@ -82,11 +82,9 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
-    # Package scope, not session: Playwright's sync API keeps an asyncio loop
-    # running in the main thread while it is open, which would break every
-    # later test that runs its own loop (notebooks, other browser suites).
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (never a downloaded browser); skipped without it."""
     need_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
@@ -96,6 +94,15 @@ def browser() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop
+    # running in the main thread while it is open, which would break every
+    # later test that runs its own loop (notebooks, other browser suites).
+    with chromium() as instance:
+        yield instance
 
 
 @contextmanager

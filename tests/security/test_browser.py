@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from designer import accounts
 from designer.storage.migrate import upgrade
 from tests.browser.canvas import SAVED, beside, drag_from_palette, open_editor
-from tests.browser.conftest import BUNDLE, CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import BUNDLE, chromium, screenshot
 from tests.conftest import need_service
 from tests.security.conftest import MINIMAL_FLOW, PASSWORD
 
@@ -63,15 +63,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    need_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture
