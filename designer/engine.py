@@ -54,7 +54,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from designer import schedule, svaml, templates
@@ -68,6 +68,7 @@ from designer.errors import (
     StorageUnavailable,
 )
 from designer.flow import Flow
+from designer.isotime import parse_iso
 from designer.repository import (
     LOST_RESULT,
     AnsweredCallback,
@@ -164,12 +165,10 @@ def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 timestamp from a payload as aware UTC, or None when absent/unreadable."""
     if not isinstance(value, str) or not value:
         return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        parsed = datetime.fromisoformat(text)
+        return parse_iso(value)
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def is_simulated(payload: Mapping[str, Any]) -> bool:

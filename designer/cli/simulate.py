@@ -41,6 +41,7 @@ import click
 
 from designer.errors import BadRequest, DesignerError, Forbidden, NotFound, Unauthorized
 from designer.flow import Flow
+from designer.isotime import parse_iso
 from designer.simulator.platform import CALLEE_OUTCOMES, CallSettings, SimulatedCall
 from designer.simulator.script import DEFAULT_TALK_S, Script
 from designer.simulator.transcript import attach_trace, render_lines
@@ -304,12 +305,11 @@ def _start_time(at: str | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     try:
-        moment = datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        return parse_iso(at)
     except ValueError:
         raise BadRequest(
             f"--at must be an ISO-8601 time such as 2026-11-25T10:00Z, not {at!r}"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _token(token: str | None) -> str | None:

@@ -23,6 +23,7 @@ from designer import errors
 from designer.errors import BadRequest, DesignerError, ServerUnreachable
 from designer.findings import Finding, Report
 from designer.flow import Flow
+from designer.isotime import parse_iso
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -92,7 +93,7 @@ def moment(value: datetime | str | None, what: str = "a time") -> datetime | Non
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            value = parse_iso(value)
         except ValueError:
             raise BadRequest(
                 f"{what} must be an ISO 8601 time such as 2026-01-05T09:00Z, not {value!r}"

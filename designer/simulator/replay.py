@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from designer.errors import BadRequest
+from designer.isotime import parse_iso
 from designer.simulator import prompts
 from designer.simulator.line import LineFactory
 from designer.simulator.platform import CallSettings
@@ -100,7 +101,7 @@ def _time(payload: Mapping[str, Any]) -> datetime | None:
     if not isinstance(stamp, str):
         return None
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return parse_iso(stamp)
     except ValueError:
         return None
 

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +33,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from jsonschema import Draft202012Validator
 
 from designer.errors import BadRequest, UnsupportedMediaType
+from designer.isotime import parse_iso
 from designer.web import access
 
 SPEC_ATTR = "__openapi__"
@@ -258,8 +259,7 @@ def _read_body(required: bool, validator: Draft202012Validator | None) -> Any:
 
 def parse_datetime(text: str) -> datetime:
     """ISO 8601 / RFC 3339 to an aware UTC datetime (a naive one is taken as UTC)."""
-    value = datetime.fromisoformat(text.strip().upper().replace("Z", "+00:00"))
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return parse_iso(text)
 
 
 def _convert(param: Param, raw: str) -> Any:
