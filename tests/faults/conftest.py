@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from designer import examples
 from designer.repository import NumberBinding, Repository
 from designer.storage import open_repository
+from designer.storage.deadline import BREAKER_OPEN_S
 from tests.conftest import need_service
 from tests.faults.calls import LINE, Call, place_call
 from tests.faults.proxy import FaultProxy
@@ -162,17 +163,29 @@ def calls() -> Iterator[Callable[..., Call]]:
 
 
 def wait_healthy(server: Gunicorn, timeout: float = 20.0, status: str = "ok") -> dict:
-    """Poll ``/healthz`` until it reports ``status`` (each worker answers for itself)."""
+    """Poll ``/healthz`` until it reports ``status`` (each worker answers for itself).
+
+    The answers may all come from one worker.  Another one whose callbacks
+    failed during an outage keeps its circuit breaker open for
+    ``BREAKER_OPEN_S`` after its last failure (callbacks then fail fast with
+    the apology), and only a query of its own closes it: so the answers must
+    also span longer than that window, after which its next callback probes.
+    """
     deadline = time.monotonic() + timeout
     body: dict = {}
     streak = 0
+    since = 0.0
     while time.monotonic() < deadline:
         try:
             body = httpx.get(f"{server.url}/healthz", timeout=5).json()
         except (httpx.HTTPError, ValueError):
             body = {}
-        streak = streak + 1 if body.get("status") == status else 0
-        if streak >= 4:  # several answers in a row: most likely from both workers
+        if body.get("status") == status:
+            streak += 1
+            since = since or time.monotonic()
+        else:
+            streak, since = 0, 0.0
+        if streak >= 4 and time.monotonic() - since > BREAKER_OPEN_S:
             return body
         time.sleep(0.1)
     raise AssertionError(f"/healthz never reported {status!r}; last: {body}")
